@@ -1,0 +1,49 @@
+# Two commands for a new user: `make run` and `make test`. Each creates .venv and installs what
+# it needs (system packages too, when they are missing and we are root).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+ARGS   ?=
+
+.PHONY: run once check test lint bench docker-smoke clean help
+
+help:
+	@echo "make run     set up and run the bot on ./rules.yaml (alerts print here without Slack settings)"
+	@echo "make test    set up, lint, type-check and run the test suite"
+	@echo "make bench   run the benchmarks (results go in BENCHMARKS.md by hand)"
+	@echo "make check   validate rules.yaml"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
+		echo "installing python3-venv"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ethics-bot run $(ARGS)
+
+once: $(STAMP)
+	$(BIN)/ethics-bot once $(ARGS)
+
+check: $(STAMP)
+	$(BIN)/ethics-bot check $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy bot
+
+test: lint
+	$(BIN)/pytest -q $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_parse.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

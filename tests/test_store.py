@@ -1,0 +1,146 @@
+"""The state database: what is new, what alerts, clusters, edits, outbox order, migrations."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StoreError
+from bot.models import Feed, Hit, Match, Span, Story
+from bot.store import Candidate, Store
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+WINDOW = 48 * 3600
+
+
+def match(channel: str = "#ethics-alerts", rule: str = "r1") -> Match:
+    return Match(rule_id=rule, category="facial-recognition", severity="high", channel=channel,
+                 hits=(Hit("police", Span("title", 0, 6), "Police"),))
+
+
+def story(key: str, title: str, *, feed: str = "https://a.example/rss", link: str | None = None,
+          published: datetime | None = NOW, summary: str = "s") -> Story:
+    return Story(key=key, feed_url=feed, source=feed.split("/")[2], title=title, summary=summary,
+                 link=link or f"https://{feed.split('/')[2]}/{key}", published=published)
+
+
+def cand(s: Story, *matches: Match) -> Candidate:
+    return Candidate(s, tuple(matches), f"{s.title}|{s.summary}")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    st = Store(tmp_path)
+    st.sync_feeds([Feed("https://a.example/rss", "A", 600), Feed("https://b.example/rss", "B", 600),
+                   Feed("https://c.example/rss", "C", 600)], NOW)
+    return st
+
+
+def save(store: Store, feed: str, *cands: Candidate, first: bool = False, now: datetime = NOW) -> tuple[int, int, int]:
+    since = now - (timedelta(hours=24) if first else timedelta(days=30))
+    out = store.save_poll(feed, list(cands), now=now, alert_since=since, alert_undated=not first,
+                          dedup_window=WINDOW, similarity=0.6)
+    return out.new_stories, out.alerts_queued, out.edited
+
+
+def test_the_database_decides_what_is_new(store: Store) -> None:
+    s = story("k1", "Police buy face recognition")
+    assert save(store, s.feed_url, cand(s, match())) == (1, 1, 0)
+    assert save(store, s.feed_url, cand(s, match())) == (0, 0, 0)
+    assert [a.story.title for a in store.due_alerts(NOW)] == ["Police buy face recognition"]
+
+
+def test_first_poll_only_alerts_on_stories_within_lookback(store: Store) -> None:
+    fresh = story("fresh", "Police buy face recognition tools", published=NOW - timedelta(hours=2))
+    old = story("old", "Army signs AI targeting contract", published=NOW - timedelta(days=3))
+    undated = story("undated", "Workers walk out over cloud deal", published=None)
+    new, queued, _ = save(store, fresh.feed_url, cand(fresh, match()), cand(old, match()), cand(undated, match()),
+                          first=True)
+    assert (new, queued) == (3, 1)
+    # later polls: an undated new story alerts, a story older than retention does not
+    late = story("late", "Drivers strike against app pay cuts", published=None)
+    ancient = story("ancient", "Staff letter against drone contract", published=NOW - timedelta(days=40))
+    assert save(store, fresh.feed_url, cand(late, match()), cand(ancient, match()))[:2] == (2, 1)
+
+
+def test_an_edited_story_never_alerts_again_and_gets_one_update_note(store: Store) -> None:
+    s = story("k1", "Police buy face recognition")
+    save(store, s.feed_url, cand(s, match()))
+    (first,) = store.due_alerts(NOW)
+    store.mark_sending(first.id, NOW)
+    store.mark_sent(first.id, NOW, "1000.000100")
+    edited = story("k1", "Police buy face recognition from Amazon")
+    assert save(store, s.feed_url, cand(edited, match())) == (0, 1, 1)
+    (note,) = store.due_alerts(NOW)
+    assert note.kind == "update" and note.thread_ts == "1000.000100"
+    again = story("k1", "Police buy face recognition from Amazon, documents show")
+    assert save(store, s.feed_url, cand(again, match())) == (0, 0, 1)
+
+
+def test_the_same_story_from_other_outlets_goes_into_the_thread(store: Store) -> None:
+    a = story("a1", "Amazon workers demand end to police facial recognition deals", feed="https://a.example/rss")
+    b = story("b1", "Amazon employees demand an end to police facial-recognition deals", feed="https://b.example/rss")
+    c = story("c1", "Totally different", feed="https://c.example/rss", link=a.link)  # same canonical link
+    d = story("d1", "Microsoft staff protest ICE contract", feed="https://c.example/rss")
+    for s in (a, b, c, d):
+        save(store, s.feed_url, cand(s, match()))
+    alerts = store.due_alerts(NOW)
+    # the replies wait for their parent's ts, and the channel's later alert waits behind them
+    assert [(x.story.key, x.kind) for x in alerts] == [("a1", "new")]
+    store.mark_sent(alerts[0].id, NOW, "1.1")
+    after = [(x.story.key, x.kind, x.thread_ts) for x in store.due_alerts(NOW)]
+    assert after == [("b1", "also", "1.1"), ("c1", "also", "1.1"), ("d1", "new", None)]
+
+
+def test_a_backing_off_alert_holds_its_channel_but_not_others(store: Store) -> None:
+    titles = ["Police buy face recognition", "Army signs drone targeting deal", "Drivers strike over pay"]
+    for i, channel in enumerate(["#one", "#one", "#two"]):
+        s = story(f"k{i}", titles[i])
+        save(store, s.feed_url, cand(s, match(channel)))
+    first = store.due_alerts(NOW)[0]
+    store.mark_retry(first.id, NOW + timedelta(seconds=30), "service_unavailable")
+    assert [a.channel for a in store.due_alerts(NOW)] == ["#two"]
+    assert [a.channel for a in store.due_alerts(NOW + timedelta(seconds=31))] == ["#one", "#one", "#two"]
+
+
+def test_an_alert_in_flight_at_a_crash_is_tried_again(store: Store, tmp_path: Path) -> None:
+    s = story("k1", "Police buy face recognition")
+    save(store, s.feed_url, cand(s, match()))
+    (a,) = store.due_alerts(NOW)
+    store.mark_sending(a.id, NOW)
+    store.close()
+    reopened = Store(tmp_path)
+    (again,) = reopened.due_alerts(NOW)
+    assert again.id == a.id and again.attempts == 1
+
+
+def test_a_reply_whose_parent_failed_fails_too(store: Store) -> None:
+    a = story("a1", "Amazon workers demand end to police facial recognition deals", feed="https://a.example/rss")
+    b = story("b1", "Amazon employees demand an end to police facial-recognition deals", feed="https://b.example/rss")
+    save(store, a.feed_url, cand(a, match()))
+    save(store, b.feed_url, cand(b, match()))
+    (parent,) = store.due_alerts(NOW)
+    store.mark_failed(parent.id, NOW, "not_in_channel", "invite the bot")
+    assert store.due_alerts(NOW) == []
+    assert {c["failed"] for c in store.alert_counts()} == {2}
+
+
+def test_prune_forgets_old_stories_but_not_pending_alerts(store: Store) -> None:
+    old = story("old", "Police buy face recognition", published=NOW - timedelta(days=1))
+    save(store, old.feed_url, cand(old, match()), cand(story("quiet", "Nothing here"), ))
+    later = NOW + timedelta(days=31)
+    assert store.prune(later, 30 * 86400) == 1  # the non-alerting story; the pending alert keeps its story
+    assert len(store.due_alerts(later)) == 1
+
+
+def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
+    Store(tmp_path).close()
+    db = sqlite3.connect(tmp_path / "bot.sqlite3")
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer version"):
+        Store(tmp_path)
