@@ -54,7 +54,7 @@ class Settings:
     retry_base: float = 5.0
     retry_max: float = 15 * 60
     channel_rate: float = 1.0
-    channel_burst: int = 3
+    channel_burst: int = 2
     metrics_port: int | None = None
 
 

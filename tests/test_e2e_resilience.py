@@ -1,0 +1,113 @@
+"""The daemon under bad input: hot reload of good and broken edits, hostile feeds, and secrets
+that must never be written anywhere."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import REPO, Item, clean_env, minutes_ago, rss, run_cli
+from tests.support.fake_slack import FakeSlack
+from tests.support.feed_server import FeedServer
+
+HEADER = (
+    "version: 1\nsettings:\n  poll_interval: 1s\n  min_interval: 1s\n  allow_private_addresses: true\n"
+    "  ops_channel: \"#ethics-ops\"\n  retry_base: 0.2s\n"
+)
+
+
+def rules(feed: str, *queries: str) -> str:
+    body = "".join(f"  - id: rule-{i}\n    category: cat-{i}\n    query: '{q}'\n" for i, q in enumerate(queries))
+    return HEADER + f"feeds:\n  - url: {feed}\n    name: Local\nrules:\n{body}"
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def headlines(fake: FakeSlack) -> list[str]:
+    return [m.blocks[0]["text"]["text"] for m in fake.messages
+            if m.blocks and m.blocks[0]["type"] == "header" and m.channel_name.lstrip("#") != "ethics-ops"]
+
+
+def test_hot_reload_applies_good_edits_and_keeps_the_last_good_rules_on_a_broken_one(tmp_path: Path) -> None:
+    items = [Item("Zebra kwzero story", "", guid="a", published=minutes_ago(1))]
+    rules_file = tmp_path / "rules.yaml"
+    log = tmp_path / "daemon.log"
+    with FeedServer() as feeds, FakeSlack() as fake:
+        feed = feeds.url("/f.xml")
+        feeds.set_feed("/f.xml", rss(items))
+        rules_file.write_text(rules(feed, "kwzero"))
+        env = clean_env({"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url})
+        with open(log, "w") as err:
+            proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--rules", str(rules_file), "--state",
+                                     str(tmp_path / "state"), "--poll-tick", "0.5"], env=env, cwd=REPO,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+        try:
+            assert wait_for(lambda: "Zebra kwzero story" in headlines(fake))
+            # a good edit: a new rule applies without a restart
+            rules_file.write_text(rules(feed, "kwzero", "kwone"))
+            assert wait_for(lambda: "rules_reloaded" in log.read_text())
+            items.append(Item("Yak kwone story", "", guid="b", published=minutes_ago(1)))
+            feeds.set_feed("/f.xml", rss(items))
+            assert wait_for(lambda: "Yak kwone story" in headlines(fake))
+            # a broken edit: reported with its line, the last good rules keep matching
+            rules_file.write_text(rules(feed, "kwzero", "kwone", "(unbalanced"))
+            assert wait_for(lambda: "rules_reload_failed" in log.read_text())
+            failure = next(line for line in log.read_text().splitlines() if "rules_reload_failed" in line)
+            assert "line 20" in failure and "keeping the last good rules" in failure
+            assert wait_for(lambda: any("line 20" in json.dumps(m.blocks) for m in fake.messages
+                                        if m.channel_name.lstrip("#") == "ethics-ops"))
+            items.append(Item("Walrus kwone story", "", guid="c", published=minutes_ago(1)))
+            feeds.set_feed("/f.xml", rss(items))
+            assert wait_for(lambda: "Walrus kwone story" in headlines(fake))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(timeout=20)
+        assert code == 0
+        assert sorted(headlines(fake)) == ["Walrus kwone story", "Yak kwone story", "Zebra kwzero story"]
+
+
+def test_the_token_and_webhook_never_appear_in_logs_state_or_output(tmp_path: Path) -> None:
+    token = "xoxb-1111-2222-SECRETTOKENVALUE"
+    items = [Item("Police buy facial recognition kwzero", "", guid="a", published=minutes_ago(1))]
+    outputs: list[str] = []
+    with FeedServer() as feeds, FakeSlack(token=token) as fake:
+        feeds.set_feed("/f.xml", rss(items))
+        feeds.set_status("/broken.xml", 500)
+        rules_file = tmp_path / "rules.yaml"
+        rules_file.write_text(rules(feeds.url("/f.xml"), "kwzero").replace(
+            "rules:", f"  - url: {feeds.url('/broken.xml')}\n    name: Broken\nrules:"))
+        webhook = fake.webhook_url("removed")  # a webhook that fails: its URL must not leak in the error
+        secret_part = webhook.rsplit("/", 1)[-1]
+        runs = [
+            {"SLACK_BOT_TOKEN": token, "SLACK_API_URL": fake.api_url},
+            {"SLACK_BOT_TOKEN": token + "-revoked", "SLACK_API_URL": fake.api_url},
+            {"SLACK_WEBHOOK_URL": webhook},
+        ]
+        for i, env in enumerate(runs):
+            state = str(tmp_path / f"state{i}")
+            for args in (("once", "--drain", "2", "--log-level", "debug"), ("once", "--log-format", "json"),
+                         ("feeds",), ("feeds", "--json"), ("status",), ("status", "--json"), ("check",),
+                         ("health",)):
+                ran = run_cli(*args, "--rules", str(rules_file), "--state", state, env=env)
+                outputs += [ran.stdout, ran.stderr]
+        assert len(fake.messages) >= 1  # the first run really posted
+        assert any("revoked" in o for o in outputs)  # the failures really happened and were reported
+        everything = "\n".join(outputs)
+        for folder in tmp_path.glob("state*"):
+            for f in folder.iterdir():
+                everything += f.read_bytes().decode("utf-8", "replace")
+        assert token not in everything
+        assert "SECRETTOKENVALUE" not in everything
+        assert secret_part not in everything
