@@ -111,3 +111,46 @@ def test_the_token_and_webhook_never_appear_in_logs_state_or_output(tmp_path: Pa
         assert token not in everything
         assert "SECRETTOKENVALUE" not in everything
         assert secret_part not in everything
+
+
+HOSTILE_BOUND_SECONDS = 45  # one `once` over every hostile route (fetch_timeout is 5 s)
+HOSTILE_BOUND_RSS_MB = 250  # peak RSS of that process (measured ~, see BENCHMARKS.md)
+
+
+def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts(tmp_path: Path) -> None:
+    import resource
+
+    good = Item("Police buy facial recognition kwzero", "", guid="good", published=minutes_ago(1))
+    with FeedServer() as feeds, FakeSlack() as fake:
+        feeds.set_feed("/good.xml", rss([good]))
+        routes = feeds.add_hostile_routes()
+        urls = {name: feeds.url(path) for name, path in routes.items()}
+        feed_lines = "".join(f"  - url: {u}\n    name: {name}\n" for name, u in urls.items())
+        text = rules(feeds.url("/good.xml"), "kwzero").replace(
+            "rules:", feed_lines + "rules:").replace("settings:\n", "settings:\n  fetch_timeout: 5s\n  max_body_bytes: 2MB\n")
+        (tmp_path / "rules.yaml").write_text(text)
+        env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url}
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        started = time.monotonic()
+        ran = run_cli("once", "--rules", str(tmp_path / "rules.yaml"), "--state", str(tmp_path / "state"),
+                      "--drain", "5", env=env, timeout=120)
+        elapsed = time.monotonic() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        assert ran.code == 0, ran.stderr
+        print(f"hostile once: {elapsed:.1f}s, peak RSS {peak_mb:.0f} MB (children max before: {before / 1024:.0f})")
+        assert elapsed < HOSTILE_BOUND_SECONDS
+        assert peak_mb < HOSTILE_BOUND_RSS_MB
+        assert headlines(fake) == ["Police buy facial recognition kwzero"]
+        report = json.loads(run_cli("feeds", "--json", "--state", str(tmp_path / "state")).stdout)
+        by_name = {f["name"]: f for f in report}
+        assert by_name["Local"]["error_count"] == 0
+        kinds = {name: by_name[name]["error_kind"] for name in urls}
+        expected = {"drip": "timeout", "hang_after_headers": "timeout", "endless_body": "too_large",
+                    "gzip_bomb": "too_large", "redirect_loop": "redirect", "redirect_metadata": "blocked_address",
+                    "http_500": "http_status", "html_page": "parse", "empty_body": "parse"}
+        for name, kind in expected.items():
+            assert kinds[name] == kind, (name, by_name[name])
+            assert by_name[name]["last_error"], name
+        # the entity bomb is either refused or recovered without expansion, never a crash
+        assert kinds["entity_bomb"] in (None, "parse")
+        assert "feed_check_crashed" not in ran.stderr
