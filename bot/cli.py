@@ -35,24 +35,38 @@ log = get_logger("cli")
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--rules", default=os.environ.get("BOT_RULES", "rules.yaml"),
-                        help="rules file (default: $BOT_RULES or ./rules.yaml)")
-    common.add_argument("--state", default=os.environ.get("BOT_STATE", "state"),
-                        help="state folder (default: $BOT_STATE or ./state)")
+    common.add_argument(
+        "--rules",
+        default=os.environ.get("BOT_RULES", "rules.yaml"),
+        help="rules file (default: $BOT_RULES or ./rules.yaml)",
+    )
+    common.add_argument(
+        "--state", default=os.environ.get("BOT_STATE", "state"), help="state folder (default: $BOT_STATE or ./state)"
+    )
     common.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("BOT_LOG_FORMAT", "text"))
-    common.add_argument("--log-level", default=os.environ.get("BOT_LOG_LEVEL", "info"),
-                        choices=("debug", "info", "warning", "error"))
-    p = argparse.ArgumentParser(prog="ethics-bot", description="Watch news feeds for ethically contested "
-                                "tech work and alert Slack.")
+    common.add_argument(
+        "--log-level", default=os.environ.get("BOT_LOG_LEVEL", "info"), choices=("debug", "info", "warning", "error")
+    )
+    p = argparse.ArgumentParser(
+        prog="ethics-bot", description="Watch news feeds for ethically contested tech work and alert Slack."
+    )
     p.add_argument("--version", action="version", version=f"ethics-bot {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", parents=[common], help="run the daemon")
-    run.add_argument("--metrics-port", type=int, default=_env_int("BOT_METRICS_PORT"),
-                     help="serve /metrics and /healthz on this port (default: $BOT_METRICS_PORT; off)")
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        default=_env_int("BOT_METRICS_PORT"),
+        help="serve /metrics and /healthz on this port (default: $BOT_METRICS_PORT; off)",
+    )
     run.add_argument("--poll-tick", type=float, default=15.0, help=argparse.SUPPRESS)
     once = sub.add_parser("once", parents=[common], help="poll every feed once, deliver, exit")
-    once.add_argument("--drain", type=float, default=60.0,
-                      help="seconds to keep delivering alerts that are waiting for a retry (default 60)")
+    once.add_argument(
+        "--drain",
+        type=float,
+        default=60.0,
+        help="seconds to keep delivering alerts that are waiting for a retry (default 60)",
+    )
     sub.add_parser("check", parents=[common], help="validate rules.yaml")
     test = sub.add_parser("test", parents=[common], help="explain how a story matches every rule")
     test.add_argument("--file", help="story JSON ({title, summary}) or a feed file")
@@ -81,11 +95,13 @@ def _load(args: argparse.Namespace) -> tuple[Config, RuleSet]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    config, ruleset = _load(args)
+    config, _ = _load(args)  # compiling the rules is part of the check
     categories = sorted({r.category for r in config.rules})
     enabled = sum(r.enabled for r in config.rules)
-    print(f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
-          f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists.")
+    print(
+        f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
+        f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
+    )
     return 0
 
 
@@ -97,8 +113,14 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
     async with Fetcher(fetch_limits(config)) as fetcher:
         outcomes = await poll_feeds(ctx, fetcher, due_only=False)
     failed = [o for o in outcomes if not o.ok]
-    event(log, "poll_done", feeds=len(outcomes), failed=len(failed), new=sum(o.new_stories for o in outcomes),
-          alerts=sum(o.alerts_queued for o in outcomes))
+    event(
+        log,
+        "poll_done",
+        feeds=len(outcomes),
+        failed=len(failed),
+        new=sum(o.new_stories for o in outcomes),
+        alerts=sum(o.alerts_queued for o in outcomes),
+    )
     pacer = Pacer(config.settings.channel_rate, config.settings.channel_burst)
     deadline = ctx.clock().timestamp() + args.drain
     sent = 0
@@ -174,8 +196,16 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-COMMANDS = {"check": cmd_check, "once": cmd_once, "run": cmd_run, "test": cmd_test, "eval": cmd_eval,
-            "feeds": cmd_feeds, "status": cmd_status, "health": cmd_health}
+COMMANDS = {
+    "check": cmd_check,
+    "once": cmd_once,
+    "run": cmd_run,
+    "test": cmd_test,
+    "eval": cmd_eval,
+    "feeds": cmd_feeds,
+    "status": cmd_status,
+    "health": cmd_health,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

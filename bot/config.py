@@ -235,8 +235,8 @@ def _check_lists(c: _Checker, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         if not isinstance(value_node, yaml.SequenceNode) or not value_node.value:
             c.add(path, value_node, "must be a non-empty list of terms")
             continue
-        terms = [c.string(t, f"{path}[{i}]") for i, t in enumerate(value_node.value)]
-        lists[name] = tuple(t for t in terms if t is not None)
+        strings = [c.string(t, f"{path}[{i}]") for i, t in enumerate(value_node.value)]
+        lists[name] = tuple(t for t in strings if t is not None)
     for name, terms in lists.items():
         for i, term in enumerate(terms):
             try:
@@ -341,7 +341,9 @@ def _check_rules(c: _Checker, node: yaml.Node, lists: Mapping[str, tuple[str, ..
         if rule is None:
             continue
         if rule.id in first_line:
-            c.add(f"rules[{i}].id", rule_node, f"duplicate rule id {rule.id!r} (first used on line {first_line[rule.id]})")
+            c.add(
+                f"rules[{i}].id", rule_node, f"duplicate rule id {rule.id!r} (first used on line {first_line[rule.id]})"
+            )
             continue
         first_line[rule.id] = rule_node.start_mark.line + 1
         rules.append(rule)
@@ -363,7 +365,9 @@ def parse_config(text: str, source: str = "rules.yaml") -> Config:
     except yaml.YAMLError as exc:
         raise ConfigError([Problem("(file)", None, f"not valid YAML: {exc}")], source) from exc
     if root is None:
-        raise ConfigError([Problem("(file)", None, "the file is empty; start from the rules.yaml shipped with the bot")], source)
+        raise ConfigError(
+            [Problem("(file)", None, "the file is empty; start from the rules.yaml shipped with the bot")], source
+        )
     items = c.mapping(root, "")
     if items is None:
         raise ConfigError(c.problems, source)
@@ -393,7 +397,9 @@ def load_config(path: str | Path) -> Config:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError([Problem("(file)", None, f"{p} does not exist; pass --rules PATH or set BOT_RULES")], str(p)) from None
+        raise ConfigError(
+            [Problem("(file)", None, f"{p} does not exist; pass --rules PATH or set BOT_RULES")], str(p)
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem("(file)", None, f"cannot read {p}: {exc}")], str(p)) from exc
     return parse_config(text, str(p))

@@ -54,8 +54,14 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self, with_tn: bool) -> dict[str, Any]:
-        d: dict[str, Any] = {"precision": round(self.precision, 4), "recall": round(self.recall, 4),
-                             "f1": round(self.f1, 4), "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        d: dict[str, Any] = {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+        }
         if with_tn:
             d["tn"] = self.tn
         return d
@@ -68,8 +74,10 @@ class Report:
     predictions: list[Prediction] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"relevance": self.relevance.as_dict(True),
-                "categories": {c: s.as_dict(False) for c, s in sorted(self.categories.items())}}
+        return {
+            "relevance": self.relevance.as_dict(True),
+            "categories": {c: s.as_dict(False) for c, s in sorted(self.categories.items())},
+        }
 
 
 def read_labelled(path: str | Path) -> list[Labelled]:
@@ -81,8 +89,14 @@ def read_labelled(path: str | Path) -> list[Labelled]:
                 continue
             try:
                 d = json.loads(line)
-                items.append(Labelled(str(d.get("id", n)), str(d.get("title", "")), str(d.get("summary", "")),
-                                      frozenset(d.get("labels") or ())))
+                items.append(
+                    Labelled(
+                        str(d.get("id", n)),
+                        str(d.get("title", "")),
+                        str(d.get("summary", "")),
+                        frozenset(d.get("labels") or ()),
+                    )
+                )
             except (ValueError, TypeError, AttributeError) as exc:
                 raise BotError(f"{path}:{n}: not a labelled story ({exc})") from exc
     return items

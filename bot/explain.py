@@ -21,8 +21,10 @@ def explain_text(ruleset: RuleSet, stories: Sequence[Story], *, show_all: bool =
             out.append(f"   {story.link}")
         explanations = explain_story(ruleset, story)
         matched = [e for e in explanations if e.matched and not e.excluded]
-        out.append(f"   {len(matched)} of {len(explanations)} rules match"
-                   + (f": {', '.join(sorted({e.category for e in matched}))}" if matched else ""))
+        out.append(
+            f"   {len(matched)} of {len(explanations)} rules match"
+            + (f": {', '.join(sorted({e.category for e in matched}))}" if matched else "")
+        )
         for e in sorted(explanations, key=lambda e: (not (e.matched and not e.excluded), e.rule_id)):
             if e.matched and not e.excluded:
                 mark = "MATCH   "

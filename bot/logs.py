@@ -67,8 +67,11 @@ class TextFormatter(_Redacting):
 class JsonFormatter(_Redacting):
     def format(self, record: logging.LogRecord) -> str:
         facts: dict[str, Any] = getattr(record, "facts", {})
-        payload: dict[str, Any] = {"ts": _iso(record.created), "level": record.levelname.lower(),
-                                   "event": record.getMessage()}
+        payload: dict[str, Any] = {
+            "ts": _iso(record.created),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+        }
         payload.update({k: v for k, v in facts.items() if v is not None})
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)

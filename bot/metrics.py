@@ -31,8 +31,10 @@ class Metrics:
         )
         self.alerts_pending = Gauge("ethics_bot_alerts_pending", "Alerts waiting in the outbox", registry=r)
         self.latency = Histogram(
-            "ethics_bot_delivery_latency_seconds", "From a story being queued to Slack accepting it",
-            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800), registry=r,
+            "ethics_bot_delivery_latency_seconds",
+            "From a story being queued to Slack accepting it",
+            buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
+            registry=r,
         )
         self.last_poll = Gauge(
             "ethics_bot_last_successful_poll_timestamp_seconds", "When the last poll tick finished", registry=r
@@ -45,7 +47,9 @@ class Metrics:
 class MetricsServer:
     """Serves ``/metrics`` and ``/healthz`` on a background thread."""
 
-    def __init__(self, metrics: Metrics, port: int, healthy: Callable[[], tuple[bool, str]], host: str = "0.0.0.0") -> None:
+    def __init__(
+        self, metrics: Metrics, port: int, healthy: Callable[[], tuple[bool, str]], host: str = "0.0.0.0"
+    ) -> None:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -79,14 +79,24 @@ async def check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOu
 def _record_failure(ctx: Context, feed: FeedState, kind: str, message: str, retry_after: float | None) -> CheckOutcome:
     now = ctx.clock()
     s = ctx.config.settings
-    delay = failure_backoff(feed.interval, feed.error_count + 1, retry_after=retry_after,
-                            max_interval=s.max_interval, rng=ctx.rng)
-    count = ctx.store.record_failure(feed.url, now=now, kind=kind, message=message,
-                                     next_check=now + timedelta(seconds=delay))
+    delay = failure_backoff(
+        feed.interval, feed.error_count + 1, retry_after=retry_after, max_interval=s.max_interval, rng=ctx.rng
+    )
+    count = ctx.store.record_failure(
+        feed.url, now=now, kind=kind, message=message, next_check=now + timedelta(seconds=delay)
+    )
     ctx.metrics.polls.labels("error").inc()
     ctx.metrics.fetch_errors.labels(kind).inc()
-    event(log, "feed_failed", logging.WARNING, url=feed.url, kind=kind, error=message, error_count=count,
-          retry_in=round(delay))
+    event(
+        log,
+        "feed_failed",
+        logging.WARNING,
+        url=feed.url,
+        kind=kind,
+        error=message,
+        error_count=count,
+        retry_in=round(delay),
+    )
     return CheckOutcome(feed.url, False, error=message)
 
 
@@ -100,8 +110,14 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     def schedule(hint_ttl: int | None = None, new: int = 0) -> datetime:
         hint = server_hint(result.headers, now, hint_ttl)
         last_new = now.timestamp() if new else feed.last_new_story_at
-        seconds = next_interval(feed.interval, now=now, last_new_story_at=last_new, hint=hint,
-                                min_interval=s.min_interval, max_interval=s.max_interval)
+        seconds = next_interval(
+            feed.interval,
+            now=now,
+            last_new_story_at=last_new,
+            hint=hint,
+            min_interval=s.min_interval,
+            max_interval=s.max_interval,
+        )
         return now + timedelta(seconds=seconds)
 
     if result.not_modified or result.body is None:
@@ -111,8 +127,14 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         return CheckOutcome(feed.url, True)
     body_hash = hashlib.sha256(result.body).hexdigest()
     if body_hash == feed.body_hash:
-        ctx.store.record_check(feed.url, now=now, next_check=schedule(), etag=result.etag,
-                               last_modified=result.last_modified, moved_to=result.moved_to)
+        ctx.store.record_check(
+            feed.url,
+            now=now,
+            next_check=schedule(),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            moved_to=result.moved_to,
+        )
         ctx.metrics.polls.labels("unchanged").inc()
         return CheckOutcome(feed.url, True)
 
@@ -121,13 +143,25 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     )
     outcome = store_stories(ctx, feed, parsed.stories, now)
     ctx.store.record_check(
-        feed.url, now=now, next_check=schedule(parsed.ttl_seconds, outcome.new_stories), etag=result.etag,
-        last_modified=result.last_modified, body_hash=body_hash, moved_to=result.moved_to,
+        feed.url,
+        now=now,
+        next_check=schedule(parsed.ttl_seconds, outcome.new_stories),
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body_hash=body_hash,
+        moved_to=result.moved_to,
         new_stories=outcome.new_stories,
     )
     ctx.metrics.polls.labels("parsed").inc()
-    event(log, "feed_checked", url=feed.url, stories=len(parsed.stories), new=outcome.new_stories,
-          alerts=outcome.alerts_queued, warnings="; ".join(parsed.warnings) or None)
+    event(
+        log,
+        "feed_checked",
+        url=feed.url,
+        stories=len(parsed.stories),
+        new=outcome.new_stories,
+        alerts=outcome.alerts_queued,
+        warnings="; ".join(parsed.warnings) or None,
+    )
     return outcome
 
 
@@ -151,8 +185,13 @@ def store_stories(ctx: Context, feed: FeedState, stories: Sequence[Story], now: 
     first_poll = feed.first_polled_at is None
     since = now - timedelta(seconds=s.lookback if first_poll else s.retention)
     saved = ctx.store.save_poll(
-        feed.url, candidates, now=now, alert_since=since, alert_undated=not first_poll,
-        dedup_window=s.dedup_window, similarity=s.title_similarity,
+        feed.url,
+        candidates,
+        now=now,
+        alert_since=since,
+        alert_undated=not first_poll,
+        dedup_window=s.dedup_window,
+        similarity=s.title_similarity,
     )
     ctx.metrics.stories_seen.inc(saved.new_stories)
     return CheckOutcome(feed.url, True, saved.new_stories, saved.alerts_queued)
@@ -222,25 +261,47 @@ async def deliver_due(ctx: Context, notifier: Notifier, pacer: Pacer) -> Deliver
             if alert.created_at:
                 ctx.metrics.latency.observe(max(0.0, (now - alert.created_at).total_seconds()))
             outcome.sent += 1
-            event(log, "alert_sent", alert=alert.id, channel=alert.channel, kind=alert.kind,
-                  rules=",".join(m.rule_id for m in alert.matches), title=alert.story.title[:120])
+            event(
+                log,
+                "alert_sent",
+                alert=alert.id,
+                channel=alert.channel,
+                kind=alert.kind,
+                rules=",".join(m.rule_id for m in alert.matches),
+                title=alert.story.title[:120],
+            )
         elif result.permanent:
             ctx.store.mark_failed(alert.id, now, result.error or "unknown", result.remedy)
             ctx.metrics.alerts_failed.inc()
             outcome.failed += 1
-            event(log, "alert_failed", logging.ERROR, alert=alert.id, channel=alert.channel, error=result.error,
-                  remedy=result.remedy)
+            event(
+                log,
+                "alert_failed",
+                logging.ERROR,
+                alert=alert.id,
+                channel=alert.channel,
+                error=result.error,
+                remedy=result.remedy,
+            )
         else:
-            delay = delivery_backoff(alert.attempts + 1, base=s.retry_base, cap=s.retry_max,
-                                     retry_after=result.retry_after, rng=ctx.rng)
+            delay = delivery_backoff(
+                alert.attempts + 1, base=s.retry_base, cap=s.retry_max, retry_after=result.retry_after, rng=ctx.rng
+            )
             ctx.store.mark_retry(alert.id, now + timedelta(seconds=delay), result.error or "unknown")
             ctx.metrics.delivery_errors.labels(result.error or "unknown").inc()
             outcome.retrying += 1
             waiting.add(alert.channel)
             if result.retry_after is not None:
                 pacer.block(alert.channel, now.timestamp() + result.retry_after)
-            event(log, "alert_retry", logging.WARNING, alert=alert.id, channel=alert.channel, error=result.error,
-                  retry_in=round(delay, 1))
+            event(
+                log,
+                "alert_retry",
+                logging.WARNING,
+                alert=alert.id,
+                channel=alert.channel,
+                error=result.error,
+                retry_in=round(delay, 1),
+            )
             if result.retry_after is None:
                 break  # Slack itself is failing: stop this round rather than hammer it
     ctx.metrics.alerts_pending.set(ctx.store.pending_count())

@@ -37,9 +37,17 @@ def _ago(ts: float | None, now: datetime) -> str:
 
 def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
     rows: list[dict[str, Any]] = [
-        {"url": f.url, "name": f.name, "fetch_url": f.fetch_url if f.fetch_url != f.url else None,
-         "last_success": _iso(f.last_success_at), "last_error": f.last_error, "error_kind": f.last_error_kind,
-         "error_count": f.error_count, "next_check": _iso(f.next_check_at), "stories_seen": f.stories_seen}
+        {
+            "url": f.url,
+            "name": f.name,
+            "fetch_url": f.fetch_url if f.fetch_url != f.url else None,
+            "last_success": _iso(f.last_success_at),
+            "last_error": f.last_error,
+            "error_kind": f.last_error_kind,
+            "error_count": f.error_count,
+            "next_check": _iso(f.next_check_at),
+            "stories_seen": f.stories_seen,
+        }
         for f in store.feed_states()
     ]
     if as_json:
@@ -52,8 +60,10 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
         f = states[row["url"]]
         health = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
         lines.append(f"{health:<12} {f.name} <{f.url}>")
-        lines.append(f"{'':<12} last success {_ago(f.last_success_at, now)}, next check {_ago(f.next_check_at, now)}"
-                     f", {f.stories_seen} stories seen")
+        lines.append(
+            f"{'':<12} last success {_ago(f.last_success_at, now)}, next check {_ago(f.next_check_at, now)}"
+            f", {f.stories_seen} stories seen"
+        )
         if f.fetch_url != f.url:
             lines.append(f"{'':<12} moved permanently to {f.fetch_url}: update rules.yaml")
         if f.last_error:
@@ -65,13 +75,27 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
     channels = []
     for row in store.alert_counts():
         oldest = row["oldest_pending"]
-        channels.append({"channel": row["channel"], "pending": row["pending"] or 0, "sent": row["sent"] or 0,
-                         "failed": row["failed"] or 0,
-                         "oldest_pending_age_seconds": round(now.timestamp() - oldest, 1) if oldest else None})
-    failing = [{"url": f.url, "name": f.name, "error_count": f.error_count, "last_error": f.last_error}
-               for f in store.feed_states() if f.error_count]
-    return {"channels": channels, "last_poll": store.get_mark("last_poll"), "last_tick": store.get_mark("last_tick"),
-            "failing_feeds": failing, "recent_failures": store.failed_alerts(10)}
+        channels.append(
+            {
+                "channel": row["channel"],
+                "pending": row["pending"] or 0,
+                "sent": row["sent"] or 0,
+                "failed": row["failed"] or 0,
+                "oldest_pending_age_seconds": round(now.timestamp() - oldest, 1) if oldest else None,
+            }
+        )
+    failing = [
+        {"url": f.url, "name": f.name, "error_count": f.error_count, "last_error": f.last_error}
+        for f in store.feed_states()
+        if f.error_count
+    ]
+    return {
+        "channels": channels,
+        "last_poll": store.get_mark("last_poll"),
+        "last_tick": store.get_mark("last_tick"),
+        "failing_feeds": failing,
+        "recent_failures": store.failed_alerts(10),
+    }
 
 
 def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
@@ -83,8 +107,10 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
         lines.append(f"{'channel':<28} {'pending':>7} {'sent':>6} {'failed':>6}  oldest pending")
         for c in data["channels"]:
             age = c["oldest_pending_age_seconds"]
-            lines.append(f"{c['channel']:<28} {c['pending']:>7} {c['sent']:>6} {c['failed']:>6}  "
-                         f"{'-' if age is None else f'{age:.0f}s'}")
+            lines.append(
+                f"{c['channel']:<28} {c['pending']:>7} {c['sent']:>6} {c['failed']:>6}  "
+                f"{'-' if age is None else f'{age:.0f}s'}"
+            )
     else:
         lines.append("no alerts yet")
     if data["recent_failures"]:

@@ -28,7 +28,6 @@ from bot.metrics import MetricsServer
 from bot.models import Alert, Match, Story
 from bot.notify import Notifier, build_message
 from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
-from bot.store import Store
 
 log = get_logger("daemon")
 STOP_GRACE = 10.0
@@ -39,8 +38,13 @@ RELOAD_TICK = 2.0
 
 def fetch_limits(config: Config) -> FetchLimits:
     s = config.settings
-    return FetchLimits(total_timeout=s.fetch_timeout, max_bytes=s.max_body_bytes,
-                       allow_private=s.allow_private_addresses, concurrency=s.concurrency, per_host=s.per_host)
+    return FetchLimits(
+        total_timeout=s.fetch_timeout,
+        max_bytes=s.max_body_bytes,
+        allow_private=s.allow_private_addresses,
+        concurrency=s.concurrency,
+        per_host=s.per_host,
+    )
 
 
 def file_digest(path: Path) -> str | None:
@@ -79,13 +83,13 @@ class Daemon:
             return
         task = asyncio.current_task()
         assert task is not None
-        self.inflight.add(task)  # type: ignore[arg-type]
+        self.inflight.add(task)
         try:
             await job()
         except Exception:
             log.critical("job_crashed", exc_info=True, extra={"facts": {"job": name}})
         finally:
-            self.inflight.discard(task)  # type: ignore[arg-type]
+            self.inflight.discard(task)
 
     async def _poll(self) -> None:
         assert self.fetcher is not None
@@ -93,8 +97,14 @@ class Daemon:
         self.last_tick = self.ctx.clock().timestamp()
         self.ctx.store.set_mark("last_tick", self.ctx.clock().isoformat())
         if outcomes:
-            event(log, "poll_tick", feeds=len(outcomes), failed=sum(not o.ok for o in outcomes),
-                  new=sum(o.new_stories for o in outcomes), alerts=sum(o.alerts_queued for o in outcomes))
+            event(
+                log,
+                "poll_tick",
+                feeds=len(outcomes),
+                failed=sum(not o.ok for o in outcomes),
+                new=sum(o.new_stories for o in outcomes),
+                alerts=sum(o.alerts_queued for o in outcomes),
+            )
 
     async def _deliver(self) -> None:
         await deliver_due(self.ctx, self.notifier, self.pacer)
@@ -108,8 +118,14 @@ class Daemon:
             config = load_config(self.options.rules_path)
             ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
         except (ConfigError, BotError) as exc:
-            event(log, "rules_reload_failed", logging.ERROR, file=str(self.options.rules_path),
-                  error=str(exc), action="keeping the last good rules")
+            event(
+                log,
+                "rules_reload_failed",
+                logging.ERROR,
+                file=str(self.options.rules_path),
+                error=str(exc),
+                action="keeping the last good rules",
+            )
             await self._tell_ops(f"rules.yaml edit rejected, the last good rules keep running:\n{exc}")
             return
         self.ctx.config, self.ctx.ruleset = config, ruleset
@@ -145,17 +161,33 @@ class Daemon:
         scheduler = AsyncIOScheduler()
         now = self.ctx.clock()
         jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
-            ("poll", o.poll_tick, self._poll), ("deliver", o.delivery_tick, self._deliver),
-            ("reload", o.reload_tick, self._reload), ("prune", 86400.0, self._prune),
+            ("poll", o.poll_tick, self._poll),
+            ("deliver", o.delivery_tick, self._deliver),
+            ("reload", o.reload_tick, self._reload),
+            ("prune", 86400.0, self._prune),
         ]
         async with Fetcher(fetch_limits(self.ctx.config)) as fetcher:
             self.fetcher = fetcher
             for name, seconds, fn in jobs:
-                scheduler.add_job(self._guarded, "interval", args=(name, fn), seconds=seconds, id=name,
-                                  next_run_time=now, max_instances=1, coalesce=True, misfire_grace_time=None)
+                scheduler.add_job(
+                    self._guarded,
+                    "interval",
+                    args=(name, fn),
+                    seconds=seconds,
+                    id=name,
+                    next_run_time=now,
+                    max_instances=1,
+                    coalesce=True,
+                    misfire_grace_time=None,
+                )
             scheduler.start()
-            event(log, "daemon_started", feeds=len(self.ctx.config.feeds), rules=len(self.ctx.config.rules),
-                  sink=getattr(self.notifier, "name", "?"))
+            event(
+                log,
+                "daemon_started",
+                feeds=len(self.ctx.config.feeds),
+                rules=len(self.ctx.config.rules),
+                sink=getattr(self.notifier, "name", "?"),
+            )
             await self.stop_event.wait()
             event(log, "daemon_stopping", inflight=len(self.inflight))
             scheduler.shutdown(wait=False)

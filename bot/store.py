@@ -117,8 +117,12 @@ def encode_matches(matches: Sequence[Match]) -> str:
     return json.dumps(
         [
             {
-                "rule_id": m.rule_id, "category": m.category, "severity": m.severity,
-                "channel": m.channel, "description": m.description, "note": m.note,
+                "rule_id": m.rule_id,
+                "category": m.category,
+                "severity": m.severity,
+                "channel": m.channel,
+                "description": m.description,
+                "note": m.note,
                 "hits": [[h.term, h.span.field, h.span.start, h.span.end, h.text] for h in m.hits],
             }
             for m in matches
@@ -131,9 +135,15 @@ def decode_matches(text: str) -> tuple[Match, ...]:
     for d in json.loads(text):
         hits = tuple(Hit(term=h[0], span=Span(h[1], h[2], h[3]), text=h[4]) for h in d["hits"])
         out.append(
-            Match(rule_id=d["rule_id"], category=d["category"], severity=d["severity"],
-                  channel=d["channel"], description=d.get("description", ""), hits=hits,
-                  note=d.get("note", ""))
+            Match(
+                rule_id=d["rule_id"],
+                category=d["category"],
+                severity=d["severity"],
+                channel=d["channel"],
+                description=d.get("description", ""),
+                hits=hits,
+                note=d.get("note", ""),
+            )
         )
     return tuple(out)
 
@@ -212,11 +222,18 @@ class Store:
             sql += " AND next_check_at <= ?"
             args.append(due_at.timestamp())
         rows = self._db.execute(sql + " ORDER BY next_check_at, url", args).fetchall()
-        return [FeedState(**{k: row[k] for k in row.keys()}) for row in rows]
+        return [FeedState(**dict(row)) for row in rows]
 
     def record_check(
-        self, url: str, *, now: datetime, next_check: datetime, etag: str | None = None,
-        last_modified: str | None = None, body_hash: str | None = None, moved_to: str | None = None,
+        self,
+        url: str,
+        *,
+        now: datetime,
+        next_check: datetime,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        body_hash: str | None = None,
+        moved_to: str | None = None,
         new_stories: int = 0,
     ) -> None:
         """A successful check (including 304 and unchanged bodies): clear the error count."""
@@ -227,8 +244,20 @@ class Store:
             "body_hash = COALESCE(?, body_hash), fetch_url = COALESCE(?, fetch_url), "
             "stories_seen = stories_seen + ?, "
             "last_new_story_at = CASE WHEN ? > 0 THEN ? ELSE last_new_story_at END WHERE url = ?",
-            (now.timestamp(), now.timestamp(), next_check.timestamp(), now.timestamp(), etag, last_modified,
-             body_hash, moved_to, new_stories, new_stories, now.timestamp(), url),
+            (
+                now.timestamp(),
+                now.timestamp(),
+                next_check.timestamp(),
+                now.timestamp(),
+                etag,
+                last_modified,
+                body_hash,
+                moved_to,
+                new_stories,
+                new_stories,
+                now.timestamp(),
+                url,
+            ),
         )
 
     def record_failure(self, url: str, *, now: datetime, kind: str, message: str, next_check: datetime) -> int:
@@ -255,14 +284,21 @@ class Store:
         return out
 
     def save_poll(
-        self, feed_url: str, candidates: Sequence[Candidate], *, now: datetime, alert_since: datetime,
-        alert_undated: bool, dedup_window: float, similarity: float,
+        self,
+        feed_url: str,
+        candidates: Sequence[Candidate],
+        *,
+        now: datetime,
+        alert_since: datetime,
+        alert_undated: bool,
+        dedup_window: float,
+        similarity: float,
     ) -> PollOutcome:
         """Record a poll's stories and queue their alerts in one transaction.
 
         A story the store did not have is new; it alerts when it matched and was published after
-        ``alert_since`` (an undated story alerts only when ``alert_undated``). A known story whose text changed is updated; when it
-        still matches and already alerted, one "Updated:" thread note is queued per channel.
+        ``alert_since`` (an undated story alerts only when ``alert_undated``). A known story whose
+        text changed is updated; when it still matches and already alerted, one "Updated:" thread note is queued per channel.
         """
         new = queued = edited = 0
         with self.transaction() as db:
@@ -271,8 +307,17 @@ class Store:
                 cur = db.execute(
                     "INSERT OR IGNORE INTO stories(feed_url, key, source, link, title, summary, published, "
                     "first_seen, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (feed_url, s.key, s.source, s.link, s.title, s.summary, _ts(s.published), now.timestamp(),
-                     cand.content_hash),
+                    (
+                        feed_url,
+                        s.key,
+                        s.source,
+                        s.link,
+                        s.title,
+                        s.summary,
+                        _ts(s.published),
+                        now.timestamp(),
+                        cand.content_hash,
+                    ),
                 )
                 if cur.rowcount == 1:
                     new += 1
@@ -296,8 +341,14 @@ class Store:
         return PollOutcome(new, queued, edited)
 
     def _queue_new(
-        self, db: sqlite3.Connection, story_id: int, story: Story, matches: Sequence[Match], now: datetime,
-        window: float, threshold: float,
+        self,
+        db: sqlite3.Connection,
+        story_id: int,
+        story: Story,
+        matches: Sequence[Match],
+        now: datetime,
+        window: float,
+        threshold: float,
     ) -> int:
         tokens = title_tokens(story.title)
         since = now.timestamp() - window
@@ -305,7 +356,8 @@ class Store:
         if story.link:
             row = db.execute(
                 "SELECT cluster_id FROM stories WHERE link = ? AND cluster_id IS NOT NULL AND first_seen >= ? "
-                "ORDER BY id LIMIT 1", (story.link, since),
+                "ORDER BY id LIMIT 1",
+                (story.link, since),
             ).fetchone()
             cluster_id = row[0] if row else None
         if cluster_id is None:
@@ -342,8 +394,16 @@ class Store:
             db.execute(
                 "INSERT INTO alerts(story_id, cluster_id, channel, kind, parent_id, matches, next_attempt_at, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (story_id, cluster_id, channel, kind, parent_id, encode_matches(group), now.timestamp(),
-                 now.timestamp()),
+                (
+                    story_id,
+                    cluster_id,
+                    channel,
+                    kind,
+                    parent_id,
+                    encode_matches(group),
+                    now.timestamp(),
+                    now.timestamp(),
+                ),
             )
             queued += 1
         return queued
@@ -353,13 +413,15 @@ class Store:
         for channel, group in _by_channel(matches).items():
             parent = db.execute(
                 "SELECT id FROM alerts WHERE story_id = ? AND channel = ? AND kind IN ('new', 'also') "
-                "ORDER BY id LIMIT 1", (story_id, channel),
+                "ORDER BY id LIMIT 1",
+                (story_id, channel),
             ).fetchone()
             if parent is None:
                 continue
             root = db.execute("SELECT COALESCE(parent_id, id) FROM alerts WHERE id = ?", (parent[0],)).fetchone()[0]
             done = db.execute(
-                "SELECT COUNT(*) FROM alerts WHERE story_id = ? AND channel = ? AND kind = 'update'", (story_id, channel)
+                "SELECT COUNT(*) FROM alerts WHERE story_id = ? AND channel = ? AND kind = 'update'",
+                (story_id, channel),
             ).fetchone()[0]
             if done:
                 continue
@@ -397,19 +459,33 @@ class Store:
             ):
                 waiting.add(channel)
                 continue
-            story = Story(key=row["key"], feed_url=row["feed_url"], source=row["source"], title=row["title"],
-                          summary=row["summary"], link=row["link"], published=_dt(row["published"]))
-            out.append(Alert(id=row["id"], story=story, channel=channel, matches=decode_matches(row["matches"]),
-                             kind=row["kind"], thread_ts=row["parent_ts"], attempts=row["attempts"],
-                             created_at=_dt(row["created_at"])))
+            story = Story(
+                key=row["key"],
+                feed_url=row["feed_url"],
+                source=row["source"],
+                title=row["title"],
+                summary=row["summary"],
+                link=row["link"],
+                published=_dt(row["published"]),
+            )
+            out.append(
+                Alert(
+                    id=row["id"],
+                    story=story,
+                    channel=channel,
+                    matches=decode_matches(row["matches"]),
+                    kind=row["kind"],
+                    thread_ts=row["parent_ts"],
+                    attempts=row["attempts"],
+                    created_at=_dt(row["created_at"]),
+                )
+            )
         return out
 
     def mark_sending(self, alert_id: int, now: datetime) -> None:
         """Committed before the post: after a crash, a 'sending' alert is retried (the one case in
         which Slack may see it twice)."""
-        self._db.execute(
-            "UPDATE alerts SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (alert_id,)
-        )
+        self._db.execute("UPDATE alerts SET status = 'sending', attempts = attempts + 1 WHERE id = ?", (alert_id,))
 
     def mark_sent(self, alert_id: int, now: datetime, ts: str | None) -> None:
         self._db.execute(
@@ -441,7 +517,8 @@ class Store:
     def failed_alerts(self, limit: int = 20) -> list[dict[str, Any]]:
         rows = self._db.execute(
             "SELECT a.id, a.channel, a.last_error, a.remedy, s.title FROM alerts a JOIN stories s "
-            "ON s.id = a.story_id WHERE a.status = 'failed' ORDER BY a.id DESC LIMIT ?", (limit,)
+            "ON s.id = a.story_id WHERE a.status = 'failed' ORDER BY a.id DESC LIMIT ?",
+            (limit,),
         ).fetchall()
         return [dict(row) for row in rows]
 
@@ -449,7 +526,9 @@ class Store:
         return int(self._db.execute("SELECT COUNT(*) FROM alerts WHERE status IN ('pending', 'sending')").fetchone()[0])
 
     def next_attempt_at(self) -> datetime | None:
-        row = self._db.execute("SELECT MIN(next_attempt_at) FROM alerts WHERE status IN ('pending', 'sending')").fetchone()
+        row = self._db.execute(
+            "SELECT MIN(next_attempt_at) FROM alerts WHERE status IN ('pending', 'sending')"
+        ).fetchone()
         return _dt(row[0])
 
     def prune(self, now: datetime, retention: float) -> int:
@@ -461,10 +540,14 @@ class Store:
             # forgotten, it would look new again (dated ones are too old to alert by then).
             cur = db.execute(
                 "DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM alerts) AND first_seen < ? "
-                "AND (published IS NOT NULL OR first_seen < ?)", (cutoff, now.timestamp() - 10 * retention),
+                "AND (published IS NOT NULL OR first_seen < ?)",
+                (cutoff, now.timestamp() - 10 * retention),
             )
-            db.execute("DELETE FROM clusters WHERE created_at < ? AND id NOT IN "
-                       "(SELECT cluster_id FROM stories WHERE cluster_id IS NOT NULL)", (cutoff,))
+            db.execute(
+                "DELETE FROM clusters WHERE created_at < ? AND id NOT IN "
+                "(SELECT cluster_id FROM stories WHERE cluster_id IS NOT NULL)",
+                (cutoff,),
+            )
             return cur.rowcount
 
 

@@ -15,9 +15,15 @@ from bot.parse import parse_feed, to_plain_text
 
 
 def _story_from_json(d: dict[str, Any], n: int) -> Story:
-    return Story(key=str(d.get("id", n)), feed_url="test", source=str(d.get("source", "test")),
-                 title=to_plain_text(str(d.get("title", ""))), summary=to_plain_text(str(d.get("summary", ""))),
-                 link=d.get("link") or d.get("url"), body=to_plain_text(str(d.get("body", ""))))
+    return Story(
+        key=str(d.get("id", n)),
+        feed_url="test",
+        source=str(d.get("source", "test")),
+        title=to_plain_text(str(d.get("title", ""))),
+        summary=to_plain_text(str(d.get("summary", ""))),
+        link=d.get("link") or d.get("url"),
+        body=to_plain_text(str(d.get("body", ""))),
+    )
 
 
 def stories_from_bytes(data: bytes, name: str) -> list[Story]:
@@ -49,10 +55,12 @@ def load_story(*, file: str | None, url: str | None, stdin: TextIO | None) -> li
             raise BotError(f"cannot read {file}: {exc}") from exc
         return stories_from_bytes(data, file)
     if url:
+
         async def get() -> bytes:
             async with Fetcher(FetchLimits(allow_private=True)) as fetcher:
                 result = await fetcher.fetch(url)
             return result.body or b""
+
         return stories_from_bytes(asyncio.run(get()), url)
     if stdin is None:
         raise BotError("give a story with --file, --url or on standard input")

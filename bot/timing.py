@@ -45,8 +45,13 @@ def server_hint(headers: Mapping[str, str], now: datetime, ttl_seconds: int | No
 
 
 def next_interval(
-    base: float, *, now: datetime, last_new_story_at: float | None, hint: float | None,
-    min_interval: float, max_interval: float,
+    base: float,
+    *,
+    now: datetime,
+    last_new_story_at: float | None,
+    hint: float | None,
+    min_interval: float,
+    max_interval: float,
 ) -> float:
     """Seconds until the next poll of a healthy feed (see the module docstring)."""
     interval = base
@@ -62,10 +67,15 @@ def next_interval(
 
 
 def failure_backoff(
-    base: float, error_count: int, *, retry_after: float | None, max_interval: float, rng: random.Random,
+    base: float,
+    error_count: int,
+    *,
+    retry_after: float | None,
+    max_interval: float,
+    rng: random.Random,
 ) -> float:
     """Seconds until a failing feed is tried again (error_count counts this failure too)."""
-    delay = base * (2 ** min(max(error_count - 1, 0), 16))
+    delay = base * (2.0 ** min(max(error_count - 1, 0), 16))
     delay *= rng.uniform(0.8, 1.2)
     delay = min(delay, max_interval)
     if retry_after is not None:
@@ -74,10 +84,15 @@ def failure_backoff(
 
 
 def delivery_backoff(
-    attempts: int, *, base: float, cap: float, retry_after: float | None, rng: random.Random,
+    attempts: int,
+    *,
+    base: float,
+    cap: float,
+    retry_after: float | None,
+    rng: random.Random,
 ) -> float:
     """Seconds until an alert that failed transiently is posted again; Retry-After wins when longer."""
-    delay = min(base * (2 ** min(max(attempts - 1, 0), 16)), cap) * rng.uniform(0.5, 1.0)
+    delay = min(base * (2.0 ** min(max(attempts - 1, 0), 16)), cap) * rng.uniform(0.5, 1.0)
     if retry_after is not None:
         delay = max(delay, retry_after)
     return delay

@@ -48,8 +48,13 @@ class Ran:
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120, stdin: str | None = None) -> Ran:
     proc = subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, env=clean_env(env),
-        timeout=timeout, cwd=REPO, input=stdin,
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(env),
+        timeout=timeout,
+        cwd=REPO,
+        input=stdin,
     )
     return Ran(proc.returncode, proc.stdout, proc.stderr)
 
@@ -65,8 +70,10 @@ class Item:
 
 def rss(items: list[Item], title: str = "Test feed") -> bytes:
     """A small RSS 2.0 document."""
-    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel><title>{escape(title)}</title>"
-             "<link>http://127.0.0.1/</link><description>test</description>"]
+    parts = [
+        f"<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel><title>{escape(title)}</title>"
+        "<link>http://127.0.0.1/</link><description>test</description>"
+    ]
     for it in items:
         parts.append("<item>")
         parts.append(f"<title>{escape(it.title)}</title>")
@@ -121,11 +128,8 @@ rules:
 
 
 def write_rules(path: Path, feed_urls: list[str], extra_settings: str = "") -> Path:
-    feeds = "\n".join(f"  - url: {u}\n    name: Outlet {i}" for i, u in enumerate(feed_urls)) or "  []"
-    if not feed_urls:
-        text = E2E_RULES.replace("feeds:\n{feeds}", "feeds: []")
-    else:
-        text = E2E_RULES.replace("{feeds}", feeds)
+    feeds = "\n".join(f"  - url: {u}\n    name: Outlet {i}" for i, u in enumerate(feed_urls))
+    text = E2E_RULES.replace("{feeds}", feeds) if feed_urls else E2E_RULES.replace("feeds:\n{feeds}", "feeds: []")
     text = text.replace("{extra_settings}", textwrap.indent(extra_settings.strip(), "  ") if extra_settings else "")
     path.write_text(text)
     return path

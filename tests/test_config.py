@@ -127,6 +127,8 @@ def test_bad_durations_say_how_to_write_one(text: str) -> None:
         parse_duration(text)
 
 
-@pytest.mark.parametrize(("text", "size"), [("10MB", 10 * 1024**2), ("512KB", 512 * 1024), ("100", 100), ("1gb", 1024**3)])
+@pytest.mark.parametrize(
+    ("text", "size"), [("10MB", 10 * 1024**2), ("512KB", 512 * 1024), ("100", 100), ("1gb", 1024**3)]
+)
 def test_sizes(text: str, size: int) -> None:
     assert parse_size(text) == size

@@ -11,10 +11,20 @@ from tests.conftest import SEED_SUMMARY, SEED_TITLE, Item, minutes_ago, rss, run
 from tests.support.fake_slack import FakeSlack
 from tests.support.feed_server import FeedServer
 
-SEED = Item(SEED_TITLE, SEED_SUMMARY, link="https://www.zdnet.com/article/amazon-employees-rebel/?utm_source=rss",
-            guid="zdnet-seed-1", published=minutes_ago(1))
-HOCKEY = Item("Maple Leafs win on the ice in overtime", "A late goal sealed it.", link="https://example.org/hockey",
-              guid="hockey-1", published=minutes_ago(2))
+SEED = Item(
+    SEED_TITLE,
+    SEED_SUMMARY,
+    link="https://www.zdnet.com/article/amazon-employees-rebel/?utm_source=rss",
+    guid="zdnet-seed-1",
+    published=minutes_ago(1),
+)
+HOCKEY = Item(
+    "Maple Leafs win on the ice in overtime",
+    "A late goal sealed it.",
+    link="https://example.org/hockey",
+    guid="hockey-1",
+    published=minutes_ago(2),
+)
 
 
 def api_env(fake: FakeSlack) -> dict[str, str]:
@@ -56,8 +66,14 @@ def test_the_same_through_an_incoming_webhook(workdir: Path) -> None:
     with FeedServer() as feeds, FakeSlack() as slack:
         feeds.set_feed("/tech.xml", rss([SEED, HOCKEY]))
         rules = write_rules(workdir / "rules.yaml", [feeds.url("/tech.xml")])
-        ran = run_cli("once", "--rules", str(rules), "--state", str(workdir / "state"),
-                      env={"SLACK_WEBHOOK_URL": slack.webhook_url()})
+        ran = run_cli(
+            "once",
+            "--rules",
+            str(rules),
+            "--state",
+            str(workdir / "state"),
+            env={"SLACK_WEBHOOK_URL": slack.webhook_url()},
+        )
         assert ran.code == 0, ran.stderr
         (post,) = slack.messages
         assert post.via == "webhook"
@@ -76,9 +92,13 @@ def test_without_slack_alerts_print_on_stdout(workdir: Path) -> None:
 
 
 def test_control_sequences_in_a_headline_never_mention_anyone(workdir: Path) -> None:
-    evil = Item("<!channel> BREAKING <@U123> police buy facial recognition <https://evil.example|Reuters>",
-                "Police in <!here> town bought facial recognition from Amazon.", link="https://example.org/evil",
-                guid="evil-1", published=minutes_ago(1))
+    evil = Item(
+        "<!channel> BREAKING <@U123> police buy facial recognition <https://evil.example|Reuters>",
+        "Police in <!here> town bought facial recognition from Amazon.",
+        link="https://example.org/evil",
+        guid="evil-1",
+        published=minutes_ago(1),
+    )
     with FeedServer() as feeds, FakeSlack() as slack:
         feeds.set_feed("/evil.xml", rss([evil]))
         rules = write_rules(workdir / "rules.yaml", [feeds.url("/evil.xml")])

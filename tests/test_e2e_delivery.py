@@ -19,18 +19,45 @@ from tests.conftest import REPO, Item, clean_env, minutes_ago, rss, run_cli
 from tests.support.fake_slack import FakeSlack
 from tests.support.feed_server import FeedServer
 
-WORDS = ("amber basalt cedar dune ember fjord glacier harbor iris juniper kelp lagoon meadow nectar oasis "
-         "prairie quartz reef savanna tundra umber valley willow yarrow zephyr").split()
+WORDS = [
+    "amber",
+    "basalt",
+    "cedar",
+    "dune",
+    "ember",
+    "fjord",
+    "glacier",
+    "harbor",
+    "iris",
+    "juniper",
+    "kelp",
+    "lagoon",
+    "meadow",
+    "nectar",
+    "oasis",
+    "prairie",
+    "quartz",
+    "reef",
+    "savanna",
+    "tundra",
+    "umber",
+    "valley",
+    "willow",
+    "yarrow",
+    "zephyr",
+]
 
 
 def rules_text(feed_urls: list[str], channels: list[str], extra: str = "") -> str:
     feeds = "\n".join(f"  - url: {u}\n    name: Outlet {i}" for i, u in enumerate(feed_urls))
     rules = "\n".join(
-        f"  - id: rule-{i}\n    category: cat-{i}\n    query: 'kw{i}'\n    channel: \"{ch}\"" for i, ch in enumerate(channels)
+        f"  - id: rule-{i}\n    category: cat-{i}\n    query: 'kw{i}'\n    channel: \"{ch}\""
+        for i, ch in enumerate(channels)
     )
     return (
         "version: 1\nsettings:\n  poll_interval: 1s\n  min_interval: 1s\n  lookback: 24h\n"
-        "  allow_private_addresses: true\n  retry_base: 0.2s\n  retry_max: 1s\n" + extra
+        "  allow_private_addresses: true\n  retry_base: 0.2s\n  retry_max: 1s\n"
+        + extra
         + f"feeds:\n{feeds}\nrules:\n{rules}\n"
     )
 
@@ -44,8 +71,16 @@ def api_env(fake: FakeSlack) -> dict[str, str]:
 
 
 def once(workdir: Path, fake: FakeSlack, drain: float = 30) -> None:
-    ran = run_cli("once", "--rules", str(workdir / "rules.yaml"), "--state", str(workdir / "state"),
-                  "--drain", str(drain), env=api_env(fake))
+    ran = run_cli(
+        "once",
+        "--rules",
+        str(workdir / "rules.yaml"),
+        "--state",
+        str(workdir / "state"),
+        "--drain",
+        str(drain),
+        env=api_env(fake),
+    )
     assert ran.code == 0, ran.stderr
 
 
@@ -115,8 +150,10 @@ def test_one_story_from_three_outlets_is_one_alert_with_two_thread_replies(workd
     ]
     with FeedServer() as feeds, FakeSlack() as fake:
         for i, h in enumerate(headlines):
-            feeds.set_feed(f"/f{i}.xml", rss([Item(h, "", link=f"https://outlet{i}.example/story",
-                                                   guid=f"o{i}", published=minutes_ago(1))]))
+            feeds.set_feed(
+                f"/f{i}.xml",
+                rss([Item(h, "", link=f"https://outlet{i}.example/story", guid=f"o{i}", published=minutes_ago(1))]),
+            )
         urls = [feeds.url(f"/f{i}.xml") for i in range(3)]
         (workdir / "rules.yaml").write_text(rules_text(urls, ["#ethics-alerts"]))
         once(workdir, fake)
@@ -126,8 +163,20 @@ def test_one_story_from_three_outlets_is_one_alert_with_two_thread_replies(workd
         assert all(r.thread_ts == top[0].ts for r in replies)
         assert all("Also reported by" in r.text for r in replies)
         # the first outlet edits its headline: no new alert
-        feeds.set_feed("/f0.xml", rss([Item("Amazon staff demand end to police face recognition deals kw0", "",
-                                            link="https://outlet0.example/story", guid="o0", published=minutes_ago(1))]))
+        feeds.set_feed(
+            "/f0.xml",
+            rss(
+                [
+                    Item(
+                        "Amazon staff demand end to police face recognition deals kw0",
+                        "",
+                        link="https://outlet0.example/story",
+                        guid="o0",
+                        published=minutes_ago(1),
+                    )
+                ]
+            ),
+        )
         once(workdir, fake)
         assert len([m for m in fake.messages if not m.thread_ts]) == 1
         assert len(fake.messages) <= 4  # at most one "Updated:" note in the thread
@@ -161,10 +210,20 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_at_most_one_per_
     items: list[Item] = []
     with FeedServer() as feeds, FakeSlack() as fake:
         (workdir / "rules.yaml").write_text(rules_text([feeds.url("/f.xml")], ["#ethics-alerts", "#ethics-labor"]))
-        cmd = [sys.executable, "-m", "bot", "run", "--rules", str(workdir / "rules.yaml"), "--state",
-               str(workdir / "state"), "--poll-tick", "0.5"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--rules",
+            str(workdir / "rules.yaml"),
+            "--state",
+            str(workdir / "state"),
+            "--poll-tick",
+            "0.5",
+        ]
         env = clean_env(api_env(fake))
-        for k in range(kills):
+        for _kill in range(kills):
             for _ in range(3):  # new stories appear between and during runs
                 n = len(items)
                 items.append(Item(unique_title(rng, n, f"kw{n % 2}"), "", guid=f"g{n}", published=minutes_ago(1)))

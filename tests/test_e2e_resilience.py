@@ -17,7 +17,7 @@ from tests.support.feed_server import FeedServer
 
 HEADER = (
     "version: 1\nsettings:\n  poll_interval: 1s\n  min_interval: 1s\n  allow_private_addresses: true\n"
-    "  ops_channel: \"#ethics-ops\"\n  retry_base: 0.2s\n"
+    '  ops_channel: "#ethics-ops"\n  retry_base: 0.2s\n'
 )
 
 
@@ -36,8 +36,11 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 30) -> bool:
 
 
 def headlines(fake: FakeSlack) -> list[str]:
-    return [m.blocks[0]["text"]["text"] for m in fake.messages
-            if m.blocks and m.blocks[0]["type"] == "header" and m.channel_name.lstrip("#") != "ethics-ops"]
+    return [
+        m.blocks[0]["text"]["text"]
+        for m in fake.messages
+        if m.blocks and m.blocks[0]["type"] == "header" and m.channel_name.lstrip("#") != "ethics-ops"
+    ]
 
 
 def test_hot_reload_applies_good_edits_and_keeps_the_last_good_rules_on_a_broken_one(tmp_path: Path) -> None:
@@ -50,9 +53,24 @@ def test_hot_reload_applies_good_edits_and_keeps_the_last_good_rules_on_a_broken
         rules_file.write_text(rules(feed, "kwzero"))
         env = clean_env({"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url})
         with open(log, "w") as err:
-            proc = subprocess.Popen([sys.executable, "-m", "bot", "run", "--rules", str(rules_file), "--state",
-                                     str(tmp_path / "state"), "--poll-tick", "0.5"], env=env, cwd=REPO,
-                                    stdout=subprocess.DEVNULL, stderr=err)
+            proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot",
+                    "run",
+                    "--rules",
+                    str(rules_file),
+                    "--state",
+                    str(tmp_path / "state"),
+                    "--poll-tick",
+                    "0.5",
+                ],
+                env=env,
+                cwd=REPO,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
         try:
             assert wait_for(lambda: "Zebra kwzero story" in headlines(fake))
             # a good edit: a new rule applies without a restart
@@ -66,8 +84,13 @@ def test_hot_reload_applies_good_edits_and_keeps_the_last_good_rules_on_a_broken
             assert wait_for(lambda: "rules_reload_failed" in log.read_text())
             failure = next(line for line in log.read_text().splitlines() if "rules_reload_failed" in line)
             assert "line 20" in failure and "keeping the last good rules" in failure
-            assert wait_for(lambda: any("line 20" in json.dumps(m.blocks) for m in fake.messages
-                                        if m.channel_name.lstrip("#") == "ethics-ops"))
+            assert wait_for(
+                lambda: any(
+                    "line 20" in json.dumps(m.blocks)
+                    for m in fake.messages
+                    if m.channel_name.lstrip("#") == "ethics-ops"
+                )
+            )
             items.append(Item("Walrus kwone story", "", guid="c", published=minutes_ago(1)))
             feeds.set_feed("/f.xml", rss(items))
             assert wait_for(lambda: "Walrus kwone story" in headlines(fake))
@@ -86,8 +109,11 @@ def test_the_token_and_webhook_never_appear_in_logs_state_or_output(tmp_path: Pa
         feeds.set_feed("/f.xml", rss(items))
         feeds.set_status("/broken.xml", 500)
         rules_file = tmp_path / "rules.yaml"
-        rules_file.write_text(rules(feeds.url("/f.xml"), "kwzero").replace(
-            "rules:", f"  - url: {feeds.url('/broken.xml')}\n    name: Broken\nrules:"))
+        rules_file.write_text(
+            rules(feeds.url("/f.xml"), "kwzero").replace(
+                "rules:", f"  - url: {feeds.url('/broken.xml')}\n    name: Broken\nrules:"
+            )
+        )
         webhook = fake.webhook_url("removed")  # a webhook that fails: its URL must not leak in the error
         secret_part = webhook.rsplit("/", 1)[-1]
         runs = [
@@ -97,9 +123,16 @@ def test_the_token_and_webhook_never_appear_in_logs_state_or_output(tmp_path: Pa
         ]
         for i, env in enumerate(runs):
             state = str(tmp_path / f"state{i}")
-            for args in (("once", "--drain", "2", "--log-level", "debug"), ("once", "--log-format", "json"),
-                         ("feeds",), ("feeds", "--json"), ("status",), ("status", "--json"), ("check",),
-                         ("health",)):
+            for args in (
+                ("once", "--drain", "2", "--log-level", "debug"),
+                ("once", "--log-format", "json"),
+                ("feeds",),
+                ("feeds", "--json"),
+                ("status",),
+                ("status", "--json"),
+                ("check",),
+                ("health",),
+            ):
                 ran = run_cli(*args, "--rules", str(rules_file), "--state", state, env=env)
                 outputs += [ran.stdout, ran.stderr]
         assert len(fake.messages) >= 1  # the first run really posted
@@ -126,14 +159,26 @@ def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts
         routes = feeds.add_hostile_routes()
         urls = {name: feeds.url(path) for name, path in routes.items()}
         feed_lines = "".join(f"  - url: {u}\n    name: {name}\n" for name, u in urls.items())
-        text = rules(feeds.url("/good.xml"), "kwzero").replace(
-            "rules:", feed_lines + "rules:").replace("settings:\n", "settings:\n  fetch_timeout: 5s\n  max_body_bytes: 2MB\n")
+        text = (
+            rules(feeds.url("/good.xml"), "kwzero")
+            .replace("rules:", feed_lines + "rules:")
+            .replace("settings:\n", "settings:\n  fetch_timeout: 5s\n  max_body_bytes: 2MB\n")
+        )
         (tmp_path / "rules.yaml").write_text(text)
         env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url}
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.monotonic()
-        ran = run_cli("once", "--rules", str(tmp_path / "rules.yaml"), "--state", str(tmp_path / "state"),
-                      "--drain", "5", env=env, timeout=120)
+        ran = run_cli(
+            "once",
+            "--rules",
+            str(tmp_path / "rules.yaml"),
+            "--state",
+            str(tmp_path / "state"),
+            "--drain",
+            "5",
+            env=env,
+            timeout=120,
+        )
         elapsed = time.monotonic() - started
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         assert ran.code == 0, ran.stderr
@@ -145,9 +190,17 @@ def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts
         by_name = {f["name"]: f for f in report}
         assert by_name["Local"]["error_count"] == 0
         kinds = {name: by_name[name]["error_kind"] for name in urls}
-        expected = {"drip": "timeout", "hang_after_headers": "timeout", "endless_body": "too_large",
-                    "gzip_bomb": "too_large", "redirect_loop": "redirect", "redirect_metadata": "blocked_address",
-                    "http_500": "http_status", "html_page": "parse", "empty_body": "parse"}
+        expected = {
+            "drip": "timeout",
+            "hang_after_headers": "timeout",
+            "endless_body": "too_large",
+            "gzip_bomb": "too_large",
+            "redirect_loop": "redirect",
+            "redirect_metadata": "blocked_address",
+            "http_500": "http_status",
+            "html_page": "parse",
+            "empty_body": "parse",
+        }
         for name, kind in expected.items():
             assert kinds[name] == kind, (name, by_name[name])
             assert by_name[name]["last_error"], name

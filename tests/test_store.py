@@ -17,14 +17,33 @@ WINDOW = 48 * 3600
 
 
 def match(channel: str = "#ethics-alerts", rule: str = "r1") -> Match:
-    return Match(rule_id=rule, category="facial-recognition", severity="high", channel=channel,
-                 hits=(Hit("police", Span("title", 0, 6), "Police"),))
+    return Match(
+        rule_id=rule,
+        category="facial-recognition",
+        severity="high",
+        channel=channel,
+        hits=(Hit("police", Span("title", 0, 6), "Police"),),
+    )
 
 
-def story(key: str, title: str, *, feed: str = "https://a.example/rss", link: str | None = None,
-          published: datetime | None = NOW, summary: str = "s") -> Story:
-    return Story(key=key, feed_url=feed, source=feed.split("/")[2], title=title, summary=summary,
-                 link=link or f"https://{feed.split('/')[2]}/{key}", published=published)
+def story(
+    key: str,
+    title: str,
+    *,
+    feed: str = "https://a.example/rss",
+    link: str | None = None,
+    published: datetime | None = NOW,
+    summary: str = "s",
+) -> Story:
+    return Story(
+        key=key,
+        feed_url=feed,
+        source=feed.split("/")[2],
+        title=title,
+        summary=summary,
+        link=link or f"https://{feed.split('/')[2]}/{key}",
+        published=published,
+    )
 
 
 def cand(s: Story, *matches: Match) -> Candidate:
@@ -34,15 +53,22 @@ def cand(s: Story, *matches: Match) -> Candidate:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     st = Store(tmp_path)
-    st.sync_feeds([Feed("https://a.example/rss", "A", 600), Feed("https://b.example/rss", "B", 600),
-                   Feed("https://c.example/rss", "C", 600)], NOW)
+    st.sync_feeds(
+        [
+            Feed("https://a.example/rss", "A", 600),
+            Feed("https://b.example/rss", "B", 600),
+            Feed("https://c.example/rss", "C", 600),
+        ],
+        NOW,
+    )
     return st
 
 
 def save(store: Store, feed: str, *cands: Candidate, first: bool = False, now: datetime = NOW) -> tuple[int, int, int]:
     since = now - (timedelta(hours=24) if first else timedelta(days=30))
-    out = store.save_poll(feed, list(cands), now=now, alert_since=since, alert_undated=not first,
-                          dedup_window=WINDOW, similarity=0.6)
+    out = store.save_poll(
+        feed, list(cands), now=now, alert_since=since, alert_undated=not first, dedup_window=WINDOW, similarity=0.6
+    )
     return out.new_stories, out.alerts_queued, out.edited
 
 
@@ -57,8 +83,9 @@ def test_first_poll_only_alerts_on_stories_within_lookback(store: Store) -> None
     fresh = story("fresh", "Police buy face recognition tools", published=NOW - timedelta(hours=2))
     old = story("old", "Army signs AI targeting contract", published=NOW - timedelta(days=3))
     undated = story("undated", "Workers walk out over cloud deal", published=None)
-    new, queued, _ = save(store, fresh.feed_url, cand(fresh, match()), cand(old, match()), cand(undated, match()),
-                          first=True)
+    new, queued, _ = save(
+        store, fresh.feed_url, cand(fresh, match()), cand(old, match()), cand(undated, match()), first=True
+    )
     assert (new, queued) == (3, 1)
     # later polls: an undated new story alerts, a story older than retention does not
     late = story("late", "Drivers strike against app pay cuts", published=None)
@@ -130,7 +157,14 @@ def test_a_reply_whose_parent_failed_fails_too(store: Store) -> None:
 
 def test_prune_forgets_old_stories_but_not_pending_alerts(store: Store) -> None:
     old = story("old", "Police buy face recognition", published=NOW - timedelta(days=1))
-    save(store, old.feed_url, cand(old, match()), cand(story("quiet", "Nothing here"), ))
+    save(
+        store,
+        old.feed_url,
+        cand(old, match()),
+        cand(
+            story("quiet", "Nothing here"),
+        ),
+    )
     later = NOW + timedelta(days=31)
     assert store.prune(later, 30 * 86400) == 1  # the non-alerting story; the pending alert keeps its story
     assert len(store.due_alerts(later)) == 1
