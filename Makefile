@@ -45,5 +45,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_parse.py
 
+docker-smoke:
+	bash ci/docker-smoke.sh
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,28 +9,18 @@ runtime failure, 2 invalid configuration or usage.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
-from bot.config import Config, Environment, load_config
+from bot.config import Environment, load_config
 from bot.errors import BotError, ConfigError, StoreError
-from bot.evaluate import format_report, predict, read_labelled, score
-from bot.fetch import Fetcher
-from bot.logs import configure_logging, event, get_logger
-from bot.match import RuleSet, compile_rules
-from bot.notify import make_notifier
-from bot.pipeline import Context, Pacer, deliver_due, poll_feeds, utcnow
+from bot.logs import configure_logging
 from bot.reports import feeds_report, health_report, status_report
-from bot.scheduler import Daemon, DaemonOptions, fetch_limits
 from bot.store import Store
-from bot.storyinput import load_story
-
-log = get_logger("cli")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -88,14 +78,11 @@ def _env_int(name: str) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _load(args: argparse.Namespace) -> tuple[Config, RuleSet]:
-    config = load_config(args.rules)
-    ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
-    return config, ruleset
-
-
 def cmd_check(args: argparse.Namespace) -> int:
-    config, _ = _load(args)  # compiling the rules is part of the check
+    from bot.match import compile_rules
+
+    config = load_config(args.rules)
+    compile_rules(config.rules, config.lists, config.settings.default_channel)  # part of the check
     categories = sorted({r.category for r in config.rules})
     enabled = sum(r.enabled for r in config.rules)
     print(
@@ -105,106 +92,45 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env: Environment) -> int:
-    store = Store(args.state)
-    ctx = Context(config=config, ruleset=ruleset, store=store)
-    store.sync_feeds(config.feeds, ctx.clock())
-    notifier = make_notifier(os.environ)
-    async with Fetcher(fetch_limits(config)) as fetcher:
-        outcomes = await poll_feeds(ctx, fetcher, due_only=False)
-    failed = [o for o in outcomes if not o.ok]
-    event(
-        log,
-        "poll_done",
-        feeds=len(outcomes),
-        failed=len(failed),
-        new=sum(o.new_stories for o in outcomes),
-        alerts=sum(o.alerts_queued for o in outcomes),
-    )
-    pacer = Pacer(config.settings.channel_rate, config.settings.channel_burst)
-    deadline = ctx.clock().timestamp() + args.drain
-    sent = 0
-    while True:
-        outcome = await deliver_due(ctx, notifier, pacer)
-        sent += outcome.sent
-        pending = store.pending_count()
-        if not pending or ctx.clock().timestamp() >= deadline:
-            break
-        next_at = store.next_attempt_at()
-        wait = 0.2 if next_at is None else (next_at - ctx.clock()).total_seconds()
-        wait = min(max(wait, 0.05), 1.0)
-        if ctx.clock().timestamp() + wait > deadline:
-            break
-        await asyncio.sleep(wait)
-    store.set_mark("last_tick", ctx.clock().isoformat())
-    event(log, "once_done", sent=sent, pending=store.pending_count())
-    store.close()
-    return 0
-
-
-def cmd_once(args: argparse.Namespace) -> int:
-    config, ruleset = _load(args)
-    return asyncio.run(_once(args, config, ruleset, Environment.from_env(os.environ)))
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    config, ruleset = _load(args)
-    store = Store(args.state)
-    ctx = Context(config=config, ruleset=ruleset, store=store)
-    store.sync_feeds(config.feeds, ctx.clock())
-    notifier = make_notifier(os.environ)
-    port = args.metrics_port or config.settings.metrics_port
-    options = DaemonOptions(rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick)
-
-    async def main() -> int:
-        return await Daemon(ctx, notifier, options).run()
-
-    return asyncio.run(main())
-
-
-def cmd_test(args: argparse.Namespace) -> int:
-    from bot.explain import explain_text
-
-    _, ruleset = _load(args)
-    stories = load_story(file=args.file, url=args.url, stdin=sys.stdin if not (args.file or args.url) else None)
-    print(explain_text(ruleset, stories, show_all=args.all))
-    return 0
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    config, ruleset = _load(args)
-    report = score(predict(ruleset, read_labelled(args.file)), {r.category for r in config.rules})
-    print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
-    return 0
-
-
 def cmd_feeds(args: argparse.Namespace) -> int:
     store = Store(args.state)
-    print(feeds_report(store, as_json=args.json, now=utcnow()))
+    print(feeds_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     store = Store(args.state)
-    print(status_report(store, as_json=args.json, now=utcnow()))
+    print(status_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    ok, reason = health_report(Path(args.state), now=utcnow(), max_age=args.max_age)
+    ok, reason = health_report(Path(args.state), now=datetime.now(UTC), max_age=args.max_age)
     print(reason)
     return 0 if ok else 1
 
 
-COMMANDS = {
+def _heavy(name: str) -> Callable[[argparse.Namespace], int]:
+    """A command from bot.commands, imported only when it runs."""
+
+    def command(args: argparse.Namespace) -> int:
+        from bot import commands
+
+        fn: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{name}")
+        return fn(args)
+
+    return command
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
-    "once": cmd_once,
-    "run": cmd_run,
-    "test": cmd_test,
-    "eval": cmd_eval,
     "feeds": cmd_feeds,
     "status": cmd_status,
     "health": cmd_health,
+    "once": _heavy("once"),
+    "run": _heavy("run"),
+    "test": _heavy("test"),
+    "eval": _heavy("eval"),
 }
 
 

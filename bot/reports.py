@@ -130,11 +130,11 @@ def health_report(state_dir: Path, *, now: datetime, max_age: float | None) -> t
         return False, f"unhealthy: no state database in {state_dir} yet (has the daemon started?)"
     store = Store(state_dir)
     try:
-        mark = store.get_mark("last_tick")
+        mark, started = store.get_mark("last_tick"), store.get_mark("started_at")
     finally:
         store.close()
-    if mark is None:
-        return False, "unhealthy: the daemon has not completed a poll tick yet"
+    if mark is None or (started is not None and started > mark):
+        return False, "unhealthy: the daemon has not completed a poll tick since it started"
     age = now.timestamp() - datetime.fromisoformat(mark).timestamp()
     limit = max_age or DEFAULT_HEALTH_AGE
     if age > limit:

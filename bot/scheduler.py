@@ -30,7 +30,7 @@ from bot.notify import Notifier, build_message
 from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
 
 log = get_logger("daemon")
-STOP_GRACE = 10.0
+STOP_GRACE = 8.0  # under docker stop's default 10 s
 POLL_TICK = 15.0
 DELIVERY_TICK = 1.0
 RELOAD_TICK = 2.0
@@ -180,6 +180,9 @@ class Daemon:
                     coalesce=True,
                     misfire_grace_time=None,
                 )
+            # health compares the last tick with this, so a new container never looks healthy
+            # on the tick its predecessor recorded in the same state volume
+            self.ctx.store.set_mark("started_at", now.isoformat())
             scheduler.start()
             event(
                 log,

@@ -298,7 +298,8 @@ class Store:
 
         A story the store did not have is new; it alerts when it matched and was published after
         ``alert_since`` (an undated story alerts only when ``alert_undated``). A known story whose
-        text changed is updated; when it still matches and already alerted, one "Updated:" thread note is queued per channel.
+        text changed is updated; when it still matches and already alerted, one "Updated:" thread
+        note is queued per channel.
         """
         new = queued = edited = 0
         with self.transaction() as db:
