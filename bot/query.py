@@ -79,6 +79,9 @@ class _Node:
         raise NotImplementedError
 
 
+_SHORT_OR = 6  # OR lists longer than this are abbreviated in explanations
+
+
 def _mark(trace: _Trace, node: _Node) -> str:
     return "✓" if trace.get(id(node)) else "✗"
 
@@ -158,7 +161,15 @@ class _Or(_Node):
             yield from child.terms(positive)
 
     def render(self, trace: _Trace) -> str:
-        return " OR ".join(_wrap(c, trace, _AND + 1) for c in self.children)  # (a AND b) OR c
+        # A long alternative list shows only the branches that fired (or its first few when
+        # none did), so that `ethics-bot test` stays readable on rules with big term lists.
+        shown = list(self.children)
+        if len(shown) > _SHORT_OR:
+            fired = [c for c in shown if trace.get(id(c))]
+            shown = fired or shown[:3]
+        text = " OR ".join(_wrap(c, trace, _AND + 1) for c in shown)  # (a AND b) OR c
+        hidden = len(self.children) - len(shown)
+        return f"{text} OR …{hidden} more✗" if hidden else text
 
 
 @dataclass(frozen=True, eq=False)
