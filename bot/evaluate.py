@@ -19,14 +19,6 @@ from bot.models import Story
 
 
 @dataclass(frozen=True)
-class Labelled:
-    id: str
-    title: str
-    summary: str
-    labels: frozenset[str]
-
-
-@dataclass(frozen=True)
 class Prediction:
     item: Labelled
     categories: frozenset[str]
@@ -78,28 +70,6 @@ class Report:
             "relevance": self.relevance.as_dict(True),
             "categories": {c: s.as_dict(False) for c, s in sorted(self.categories.items())},
         }
-
-
-def read_labelled(path: str | Path) -> list[Labelled]:
-    """Read a JSONL file of labelled stories; a bad line is an error naming its line number."""
-    items = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                d = json.loads(line)
-                items.append(
-                    Labelled(
-                        str(d.get("id", n)),
-                        str(d.get("title", "")),
-                        str(d.get("summary", "")),
-                        frozenset(d.get("labels") or ()),
-                    )
-                )
-            except (ValueError, TypeError, AttributeError) as exc:
-                raise BotError(f"{path}:{n}: not a labelled story ({exc})") from exc
-    return items
 
 
 def predict(ruleset: RuleSet, items: Iterable[Labelled]) -> list[Prediction]:

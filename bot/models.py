@@ -3,6 +3,7 @@ these are what the stages hand each other."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -93,6 +94,36 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class RuleSemantic:
+    """A rule's ``semantic:`` key: the category whose score counts (default: the rule's),
+    the score it requires (``min``) and its own veto threshold (``veto_below``; 0 turns the
+    global veto off for this rule, None keeps the global one)."""
+
+    category: str | None = None
+    min: float | None = None
+    veto_below: float | None = None
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A labelled example close to a story: its title, labels and cosine similarity."""
+
+    title: str
+    labels: tuple[str, ...]
+    similarity: float
+
+
+@dataclass(frozen=True)
+class SemanticScores:
+    """What the semantic layer says about one story: a probability per category, the nearest
+    labelled example overall, and the nearest example labelled with each category."""
+
+    scores: Mapping[str, float]
+    nearest: Neighbour | None = None
+    nearest_in: Mapping[str, Neighbour] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Rule:
     """A rule from rules.yaml, validated but not compiled (query.py compiles it)."""
 
@@ -104,3 +135,4 @@ class Rule:
     severity: str = "medium"
     channel: str | None = None  # None: settings.default_channel
     enabled: bool = True
+    semantic: RuleSemantic | None = None  # rule-level use of the semantic layer
