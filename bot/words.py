@@ -100,6 +100,9 @@ class FieldTokens:
     ends: tuple[int, ...]
     keys: tuple[str, ...]
     index: dict[str, list[int]]
+    # An all-capitals field ("ICE RAIDS: META FINED") carries no case information, so a
+    # case-sensitive term such as {Meta} compares without case there.
+    shouting: bool = False
     _prefix_cache: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
@@ -112,7 +115,7 @@ class FieldTokens:
         key = self.keys[pos]
         if not (key.startswith(word.key) if word.prefix else key == word.key):
             return False
-        if word.exact is None:
+        if word.exact is None or self.shouting:
             return True
         form = surface(self.text[self.starts[pos] : self.ends[pos]])
         return form.startswith(word.exact) if word.prefix else form == word.exact
@@ -130,7 +133,7 @@ class FieldTokens:
                 self._prefix_cache[word.key] = found
         else:
             found = self.index.get(word.key, [])
-        if word.exact is None:
+        if word.exact is None or self.shouting:
             return found
         return [p for p in found if self.matches(p, word)]
 
@@ -158,7 +161,8 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
         starts.append(start)
         ends.append(end)
         keys.append(key)
-    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index)
+    shouting = len(keys) >= 3 and not any(c.islower() for c in text) and any(c.isupper() for c in text)
+    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index, shouting)
 
 
 @dataclass(frozen=True)

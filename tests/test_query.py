@@ -439,3 +439,18 @@ def test_huge_and_odd_text_does_not_raise() -> None:
     )
     assert result.matched
     assert 0 < len(result.hits) <= 200
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "expected"),
+    [
+        ("{Meta}", "META FINED OVER TEEN DATA", True),  # all capitals: no case to compare
+        ("{ICE}", "ICE RAIDS USE PALANTIR DATA", True),
+        ("{Meta}", "Meta fined over teen data", True),
+        ("{Meta}", "meta analysis of trials finds little", False),  # case still counts in normal text
+        ("{ICE}", "Ice storm closes roads", False),
+        ("{Meta}", "META", False),  # one word in capitals is not a shouted headline
+    ],
+)
+def test_case_sensitive_terms_in_all_capitals_headlines(query: str, title: str, expected: bool) -> None:
+    assert parse_query(query, {}).evaluate(make_document(title)).matched is expected
