@@ -191,6 +191,9 @@ class Daemon:
                 rules=len(self.ctx.config.rules),
                 sink=getattr(self.notifier, "name", "?"),
             )
+            if getattr(self.notifier, "name", "") == "console":
+                hint = "alerts print on stdout; set SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL to post them to Slack"
+                event(log, "alerts_to_console", hint=hint)
             await self.stop_event.wait()
             event(log, "daemon_stopping", inflight=len(self.inflight))
             scheduler.shutdown(wait=False)
