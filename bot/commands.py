@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Config, Environment, load_config
-from bot.evaluate import format_report, predict, read_labelled, score
+from bot.evaluate import evaluate, format_report, read_labelled
 from bot.explain import explain_text
 from bot.fetch import Fetcher
 from bot.logs import event, get_logger
@@ -30,6 +30,15 @@ def _load(args: argparse.Namespace) -> tuple[Config, RuleSet]:
     config = load_config(args.rules)
     ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
     return config, ruleset
+
+
+def _warm_up(config: Config) -> None:
+    """Load and train the semantic layer before the daemon starts, so a broken model or
+    example file stops it at once rather than at the first poll."""
+    if config.semantic is not None:
+        from bot.semantic_rules import load_scorer
+
+        load_scorer(config.semantic)
 
 
 async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env: Environment) -> int:
@@ -71,11 +80,13 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
 
 def cmd_once(args: argparse.Namespace) -> int:
     config, ruleset = _load(args)
+    _warm_up(config)
     return asyncio.run(_once(args, config, ruleset, Environment.from_env(os.environ)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     config, ruleset = _load(args)
+    _warm_up(config)
     store = Store(args.state)
     ctx = Context(config=config, ruleset=ruleset, store=store)
     store.sync_feeds(config.feeds, ctx.clock())
@@ -90,14 +101,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    _, ruleset = _load(args)
+    config, ruleset = _load(args)
     stories = load_story(file=args.file, url=args.url, stdin=sys.stdin if not (args.file or args.url) else None)
-    print(explain_text(ruleset, stories, show_all=args.all))
+    scores = None
+    if config.semantic is not None:
+        from bot.semantic_rules import score_stories
+
+        scores = score_stories(config.semantic, stories)
+    print(explain_text(ruleset, stories, show_all=args.all, config=config, scores=scores))
     return 0
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     config, ruleset = _load(args)
-    report = score(predict(ruleset, read_labelled(args.file)), {r.category for r in config.rules})
+    report = evaluate(config, ruleset, read_labelled(args.file), args.cv)
     print(json.dumps(report.as_dict(), indent=2) if args.json else format_report(report))
     return 0

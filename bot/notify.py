@@ -281,6 +281,7 @@ class ConsoleNotifier:
                 terms = ", ".join(clean_text(t) for t in match.terms)
                 about = f" ({clean_text(match.description)})" if match.description else ""
                 lines.append(f"Why: {clean_text(match.rule_id)}{about}: {terms}")
+                lines += [f"     {clean_text(note)}" for note in match.note.splitlines()]  # semantic layer
             lines += [f"Read: {url}"] if url else []
         stream = self._stream or sys.stdout
         try:

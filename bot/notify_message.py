@@ -2,7 +2,8 @@
 
 ``build_message`` lays out a ``new`` alert as a header (the headline), a context line (source,
 UTC time, categories with severity, highest first), a snippet of the story with the matched
-terms in bold, the rules and words that fired, and a "Read the story" button; ``also`` and
+terms in bold, the rules and words that fired (with the semantic layer's score, nearest labelled
+example and vetoes when it took part), and a "Read the story" button; ``also`` and
 ``update`` alerts become one short line for the story's thread. Every piece of story text is
 cleaned of invisible, bidi and control characters and escaped for mrkdwn (``escape_mrkdwn``),
 so a story can never mention ``@channel`` or a user, or forge a link; and every block stays
@@ -206,6 +207,10 @@ def _why(matches: tuple[Match, ...]) -> str:
         words = [_plain(cut(t, 40), True).strip(" _~'") for t in match.terms[:6]]
         shown = ", ".join(f"*{w}*" for w in words if w)
         lines.append(f"• `{rule}`{about}" + (f": {shown}" if shown else ""))
+        for note in match.note.splitlines()[:4]:  # the semantic layer's score, example, vetoes
+            text = clean_text(note).strip()
+            if text:
+                lines.append(f"    _{_plain(cut(text, 400), True).strip(' _~')}_")
     return _within(lines, "\n", SECTION_UNITS - 10)
 
 

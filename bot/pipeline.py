@@ -11,10 +11,15 @@ goes on.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
+import multiprocessing
+import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -22,11 +27,12 @@ from bot.config import Config
 from bot.errors import FeedParseError, FetchError
 from bot.fetch import Fetcher
 from bot.logs import event, get_logger
-from bot.match import RuleSet, match_story
+from bot.match import RuleSet
 from bot.metrics import Metrics
-from bot.models import Story
+from bot.models import SemanticScores, Story
 from bot.notify import Notifier, build_message
-from bot.parse import parse_feed
+from bot.parse import ParsedFeed, parse_feed
+from bot.semantic_rules import judge_story, score_stories_async
 from bot.store import Candidate, FeedState, Store
 from bot.timing import delivery_backoff, failure_backoff, next_interval, server_hint
 
@@ -36,6 +42,62 @@ Clock = Callable[[], datetime]
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+PROCESS_BATCH = 50  # a poll of at least this many feeds parses in worker processes
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class FeedParser:
+    """Runs ``parse_feed`` off the event loop: in worker processes for big polls, else in a thread.
+
+    Parsing is CPU-bound Python (feedparser, BeautifulSoup). In a thread it holds the GIL, so the
+    event loop waits for it at each system call, and a poll of a thousand feeds used well under
+    one core. When a poll covers at least ``min_batch`` feeds and there is more than one CPU, the
+    parses go to a pool of worker processes (one per CPU, started fresh with "spawn", so no
+    thread of this process is ever forked and their CPU time is accounted to this process). The
+    pool stays up while polls stay big and is shut down by the first small one, so a daemon
+    whose ticks check a few feeds holds no extra processes. A worker that dies (out of memory, a
+    crash in C code) fails the parses in flight; the next parse starts a new pool.
+    """
+
+    def __init__(self, workers: int | None = None, min_batch: int = PROCESS_BATCH) -> None:
+        self.workers = usable_cpus() if workers is None else workers
+        self.min_batch = min_batch
+        self._use_pool = False
+        self._pool: ProcessPoolExecutor | None = None
+
+    def begin_poll(self, feeds: int) -> None:
+        """Say how many feeds the coming poll checks: picks processes or a thread for its parses."""
+        self._use_pool = self.workers > 1 and feeds >= self.min_batch
+        if not self._use_pool:
+            self.close(wait=False)
+
+    async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
+        call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
+        if not self._use_pool:
+            return await asyncio.to_thread(call)
+        pool = self._pool
+        if pool is None:
+            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, call)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def close(self, *, wait: bool = True) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
 
 
 @dataclass
@@ -48,6 +110,7 @@ class Context:
     metrics: Metrics = field(default_factory=Metrics)
     clock: Clock = utcnow
     rng: random.Random = field(default_factory=random.Random)
+    parser: FeedParser = field(default_factory=FeedParser)
 
 
 @dataclass(frozen=True)
@@ -138,10 +201,9 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         ctx.metrics.polls.labels("unchanged").inc()
         return CheckOutcome(feed.url, True)
 
-    parsed = await asyncio.to_thread(
-        parse_feed, result.body, feed_url=feed.url, source=feed.name, headers=result.headers
-    )
-    outcome = store_stories(ctx, feed, parsed.stories, now)
+    parsed = await ctx.parser.parse(result.body, feed_url=feed.url, source=feed.name, headers=result.headers)
+    scores = await score_stories_async(ctx.config, parsed.stories)  # None without a semantic: section
+    outcome = store_stories(ctx, feed, parsed.stories, now, scores)
     ctx.store.record_check(
         feed.url,
         now=now,
@@ -165,8 +227,15 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     return outcome
 
 
-def store_stories(ctx: Context, feed: FeedState, stories: Sequence[Story], now: datetime) -> CheckOutcome:
-    """Match the new and edited stories of one poll and store them with their alerts."""
+def store_stories(
+    ctx: Context,
+    feed: FeedState,
+    stories: Sequence[Story],
+    now: datetime,
+    scores: Mapping[str, SemanticScores] | None = None,
+) -> CheckOutcome:
+    """Match the new and edited stories of one poll and store them with their alerts
+    (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section)."""
     s = ctx.config.settings
     unique: dict[str, Story] = {}
     for story in stories:
@@ -177,7 +246,7 @@ def store_stories(ctx: Context, feed: FeedState, stories: Sequence[Story], now: 
         digest = content_hash(story.title, story.summary)
         if known.get(story.key) == digest:
             continue
-        matches = tuple(match_story(ctx.ruleset, story))
+        matches = judge_story(ctx.ruleset, ctx.config, story, scores).matches
         if story.key not in known:
             for m in matches:
                 ctx.metrics.matches.labels(m.rule_id).inc()
@@ -201,6 +270,7 @@ async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -
     """Check every due feed (or every active feed) concurrently; the fetcher bounds concurrency."""
     now = ctx.clock()
     feeds = ctx.store.feed_states(due_at=now if due_only else None)
+    ctx.parser.begin_poll(len(feeds))
     outcomes = await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds))
     ctx.store.set_mark("last_poll", ctx.clock().isoformat())
     ctx.metrics.last_poll.set(ctx.clock().timestamp())
