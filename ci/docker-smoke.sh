@@ -157,6 +157,25 @@ shipped_rules_valid() {
   $DOCKER run --rm --network none "$IMAGE" check >/dev/null 2>"$TMP/check.err" || { cat "$TMP/check.err"; return 1; }
 }
 check "the shipped rules.yaml is valid inside the image" shipped_rules_valid
+semantic_offline() {  # the semantic layer runs from the image's own weights, with no network at all
+  cat >"$TMP/semantic.yaml" <<'YAML'
+version: 1
+semantic:
+  alert_on_score: [facial-recognition]
+  thresholds: {facial-recognition: 0.8}
+feeds: []
+rules:
+  - id: fr-terms
+    category: facial-recognition
+    query: '"facial recognition"'
+YAML
+  chmod 644 "$TMP/semantic.yaml"
+  printf 'Police quietly trialled a face-matching app on protest footage\nOfficers ran stills of marchers through a vendor database of scraped photos.\n' |
+    $DOCKER run --rm -i --network none -v "$TMP/semantic.yaml:/app/rules.yaml:ro" "$IMAGE" test >"$TMP/semantic.out" 2>&1 \
+    && grep -q "semantic score" "$TMP/semantic.out" && grep -q "ADDED" "$TMP/semantic.out" \
+    || { tail -20 "$TMP/semantic.out"; return 1; }
+}
+check "the semantic layer runs offline in the image (a paraphrase no rule matches is ADDED)" semantic_offline
 
 # --- 6. a feed and a fake Slack on the host ---------------------------------------------------
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
