@@ -21,6 +21,7 @@ import email.utils
 import hashlib
 import socket
 import struct
+import sys
 import threading
 import time
 import zlib
@@ -254,6 +255,13 @@ class _Server(ThreadingHTTPServer):
         with self._clients_lock:
             self._clients.add(request)
         super().process_request(request, client_address)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up mid-request (the bot cutting off a hostile route, a pooled
+        # connection closed at exit) is expected here, not an error worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
         with self._clients_lock:
