@@ -92,10 +92,10 @@ def _env_int(name: str) -> int | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.match import compile_rules
+    from bot.match import compile_config
 
     config = load_config(args.rules)
-    compile_rules(config.rules, config.lists, config.settings.default_channel)  # part of the check
+    compile_config(config)  # part of the check
     categories = sorted({r.category for r in config.rules})
     enabled = sum(r.enabled for r in config.rules)
     print(

@@ -16,7 +16,7 @@ from bot.evaluate import evaluate, format_report, read_labelled
 from bot.explain import explain_text
 from bot.fetch import Fetcher
 from bot.logs import event, get_logger
-from bot.match import RuleSet, compile_rules
+from bot.match import RuleSet, compile_config
 from bot.notify import make_notifier
 from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
 from bot.scheduler import Daemon, DaemonOptions, fetch_limits
@@ -28,7 +28,7 @@ log = get_logger("cli")
 
 def _load(args: argparse.Namespace) -> tuple[Config, RuleSet]:
     config = load_config(args.rules)
-    ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
+    ruleset = compile_config(config)
     return config, ruleset
 
 

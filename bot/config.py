@@ -58,6 +58,7 @@ class Settings:
     channel_rate: float = 1.0
     channel_burst: int = 2
     metrics_port: int | None = None
+    match_body: bool = True
 
 
 DEFAULT_THRESHOLD = 0.5
@@ -235,6 +236,7 @@ _SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "channel_rate": float,
     "channel_burst": _positive_int,
     "metrics_port": _port,
+    "match_body": _boolean,
 }
 
 

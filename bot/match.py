@@ -20,8 +20,9 @@ from typing import Any
 
 import ahocorasick
 
+from bot.config import Config
 from bot.errors import QuerySyntaxError
-from bot.models import Hit, Match, Rule, Story
+from bot.models import FIELDS, Hit, Match, Rule, Story
 from bot.query import Document, Evaluation, Query, make_document, parse_query
 
 
@@ -88,9 +89,11 @@ class RuleSet:
         return [r for r in picked if r.rule.enabled]
 
 
-def _compile(rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]]) -> Query:
+def _compile(
+    rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]], fields: Sequence[str]
+) -> Query:
     try:
-        return parse_query(text, lists)
+        return parse_query(text, lists, fields=fields)
     except QuerySyntaxError as exc:
         raise QuerySyntaxError(
             f"rule {rule.id!r} {key}: {exc.message}", exc.column, exc.expected
@@ -98,20 +101,28 @@ def _compile(rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]]
 
 
 def compile_rules(
-    rules: Sequence[Rule], lists: Mapping[str, Sequence[str]], default_channel: str
+    rules: Sequence[Rule], lists: Mapping[str, Sequence[str]], default_channel: str, *, match_body: bool = True
 ) -> RuleSet:
     """Compile all rules once. Raises QuerySyntaxError naming the rule (and query or exclude);
-    disabled rules are compiled and kept, but never match."""
+    disabled rules are compiled and kept, but never match. With ``match_body`` false, terms
+    without a scope search the title and summary only (``body:`` still reaches the body)."""
+    fields = FIELDS if match_body else ("title", "summary")
     compiled = tuple(
         CompiledRule(
             rule=rule,
-            query=_compile(rule, "query", rule.query, lists),
-            exclude=_compile(rule, "exclude", rule.exclude, lists) if rule.exclude else None,
+            query=_compile(rule, "query", rule.query, lists, fields),
+            exclude=_compile(rule, "exclude", rule.exclude, lists, fields) if rule.exclude else None,
             channel=rule.channel or default_channel,
         )
         for rule in rules
     )
     return RuleSet(compiled)
+
+
+def compile_config(config: Config) -> RuleSet:
+    """Compile the rules of a loaded rules.yaml with its settings."""
+    s = config.settings
+    return compile_rules(config.rules, config.lists, s.default_channel, match_body=s.match_body)
 
 
 def story_document(story: Story) -> Document:

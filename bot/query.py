@@ -361,8 +361,10 @@ class _Parser:
         lists: Mapping[str, Sequence[str]],
         prefix: str,
         open_lists: tuple[str, ...],
+        unscoped: tuple[int, ...] = tuple(range(len(FIELDS))),
     ) -> None:
         self.text, self.lists, self.prefix, self.open_lists = text, lists, prefix, open_lists
+        self.unscoped = unscoped  # the fields an unscoped term searches
         self.tokens = lex_query(text)
         self.i = 0
 
@@ -444,7 +446,9 @@ class _Parser:
                 raise self._error("( is never closed", tok, ")")
             return inner
         if tok.kind == "FIELD":
-            scoped = tuple(f for f in fields if FIELDS[f] == tok.text)
+            # an explicit scope may name any field, even one unscoped terms leave out
+            base = tuple(range(len(FIELDS))) if fields == self.unscoped else fields
+            scoped = tuple(f for f in base if FIELDS[f] == tok.text)
             if not scoped:
                 raise self._error(f"{tok.text}: inside another field can never match", tok)
             return _Wrapper(self._primary(scoped, depth + 1), tok.text)
@@ -479,7 +483,7 @@ class _Parser:
             try:
                 if not isinstance(item, str):
                     raise QuerySyntaxError("list items must be text", 1)
-                parser = _Parser(item, self.lists, sub, (*self.open_lists, name))
+                parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped)
                 items.append(parser.parse(fields, depth + 1))
             except QuerySyntaxError as exc:
                 raise self._error(
@@ -493,7 +497,11 @@ class _Parser:
         return _Wrapper(child, "@" + name, tuple(zip(items, self.lists[name], strict=True)))
 
 
-def parse_query(text: str, lists: Mapping[str, Sequence[str]]) -> Query:
-    """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text``."""
-    root = _Parser(text, lists, "", ()).parse(tuple(range(len(FIELDS))), 0)
+def parse_query(text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS) -> Query:
+    """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text``.
+
+    ``fields`` are the fields a term without a scope searches (default: all of them);
+    ``title:``, ``summary:`` and ``body:`` scopes can name any field regardless."""
+    unscoped = tuple(i for i, name in enumerate(FIELDS) if name in fields)
+    root = _Parser(text, lists, "", (), unscoped).parse(unscoped, 0)
     return Query(text, root)

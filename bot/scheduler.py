@@ -23,7 +23,7 @@ from bot.config import Config, load_config
 from bot.errors import BotError, ConfigError
 from bot.fetch import Fetcher, FetchLimits
 from bot.logs import event, get_logger
-from bot.match import compile_rules
+from bot.match import compile_config
 from bot.metrics import MetricsServer
 from bot.models import Alert, Match, Story
 from bot.notify import Notifier, build_message
@@ -116,7 +116,7 @@ class Daemon:
         self.rules_digest = digest
         try:
             config = load_config(self.options.rules_path)
-            ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
+            ruleset = compile_config(config)
         except (ConfigError, BotError) as exc:
             event(
                 log,

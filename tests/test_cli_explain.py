@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from bot.config import load_config
-from bot.match import compile_rules, match_story
+from bot.match import compile_config, match_story
 from bot.models import Alert, Story
 from bot.notify import build_message
 from tests.conftest import REPO, run_cli, shared_path
@@ -40,7 +40,7 @@ def test_ethics_bot_test_names_the_rules_and_terms_for_the_seed(tmp_path: Path) 
 
 def test_the_seed_alert_shows_the_fired_terms_in_bold() -> None:
     config = load_config(REPO / "rules.yaml")
-    ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
+    ruleset = compile_config(config)
     story = seed_story()
     matches = tuple(match_story(ruleset, story))
     assert {m.category for m in matches} >= {"facial-recognition", "immigration-enforcement", "worker-activism"}

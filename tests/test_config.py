@@ -132,3 +132,9 @@ def test_bad_durations_say_how_to_write_one(text: str) -> None:
 )
 def test_sizes(text: str, size: int) -> None:
     assert parse_size(text) == size
+
+
+def test_match_body_defaults_to_true_and_can_be_switched_off() -> None:
+    assert parse_config(GOOD).settings.match_body is True
+    off = parse_config(GOOD.replace("settings:\n", "settings:\n  match_body: false\n"))
+    assert off.settings.match_body is False

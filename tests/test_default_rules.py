@@ -11,7 +11,7 @@ import pytest
 from bot.config import load_config
 from bot.evaluate import predict, score
 from bot.labelled import read_labelled
-from bot.match import RuleSet, compile_rules, match_story
+from bot.match import RuleSet, compile_config, match_story
 from bot.models import Story
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +34,7 @@ CATEGORIES = {FR, IE, MA, WA, PP, PS, CM, LC, SA, CS}
 @pytest.fixture(scope="module")
 def ruleset() -> RuleSet:
     config = load_config(RULES)
-    return compile_rules(config.rules, config.lists, config.settings.default_channel)
+    return compile_config(config)
 
 
 def categories_of(ruleset: RuleSet, title: str, summary: str = "") -> set[str]:

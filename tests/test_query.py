@@ -454,3 +454,13 @@ def test_huge_and_odd_text_does_not_raise() -> None:
 )
 def test_case_sensitive_terms_in_all_capitals_headlines(query: str, title: str, expected: bool) -> None:
     assert parse_query(query, {}).evaluate(make_document(title)).matched is expected
+
+
+def test_unscoped_terms_can_leave_the_body_out_while_body_scope_still_reaches_it() -> None:
+    doc = make_document("Quarterly results", "Revenue rose.", "Police bought facial recognition software.")
+    assert parse_query("police", {}).evaluate(doc).matched
+    assert not parse_query("police", {}, fields=("title", "summary")).evaluate(doc).matched
+    assert parse_query("body:police", {}, fields=("title", "summary")).evaluate(doc).matched
+    assert parse_query("body:(police AND facial)", {}, fields=("title", "summary")).evaluate(doc).matched
+    lists = {"cops": ["police"]}
+    assert not parse_query("@cops", lists, fields=("title", "summary")).evaluate(doc).matched
