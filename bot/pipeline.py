@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import random
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -64,7 +65,8 @@ class FeedParser:
     thread of this process is ever forked and their CPU time is accounted to this process). The
     pool stays up while polls stay big and is shut down by the first small one, so a daemon
     whose ticks check a few feeds holds no extra processes. A worker that dies (out of memory, a
-    crash in C code) fails the parses in flight; the next parse starts a new pool.
+    crash in C code) fails the parses in flight; the next parse starts a new pool. Where worker
+    processes cannot be made (no working ``/dev/shm``), parsing stays in a thread.
     """
 
     def __init__(self, workers: int | None = None, min_batch: int = PROCESS_BATCH) -> None:
@@ -83,9 +85,9 @@ class FeedParser:
         call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
         if not self._use_pool:
             return await asyncio.to_thread(call)
-        pool = self._pool
+        pool = self._pool or self._start()
         if pool is None:
-            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            return await asyncio.to_thread(call)
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
         except BrokenProcessPool:
@@ -93,6 +95,21 @@ class FeedParser:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=signal.signal,
+                initargs=(signal.SIGINT, signal.SIG_IGN),
+            )
+        except (OSError, ImportError, NotImplementedError) as exc:  # no working sem_open (/dev/shm)
+            event(log, "parse_workers_unavailable", logging.WARNING, error=str(exc), action="parsing in a thread")
+            self.workers = 1
+            return None
+        event(log, "parse_workers_started", workers=self.workers)
+        return self._pool
 
     def close(self, *, wait: bool = True) -> None:
         pool, self._pool = self._pool, None

@@ -21,7 +21,6 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import anyio
 import pytest
 
 from bot import PROJECT_URL, USER_AGENT
@@ -200,15 +199,17 @@ def dialled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every address the HTTP stack asks the OS to connect to. Anything but loopback is
     refused here without a connection, so a broken guard cannot reach the network."""
     calls: list[str] = []
-    real_connect = anyio.connect_tcp
+    real_connect = socket.socket.connect
 
-    async def recording_connect(remote_host: Any, remote_port: int, **kwargs: Any) -> Any:
-        calls.append(str(remote_host))
-        if str(remote_host) not in ("127.0.0.1", "::1"):
-            raise OSError(f"test safety net: refused to dial {remote_host}")
-        return await real_connect(remote_host, remote_port, **kwargs)
+    def recording_connect(sock: socket.socket, address: Any) -> None:
+        host = str(address[0]) if isinstance(address, tuple) else str(address)
+        calls.append(host)
+        if host not in ("127.0.0.1", "::1"):
+            raise OSError(f"test safety net: refused to dial {host}")
+        real_connect(sock, address)
 
-    monkeypatch.setattr(anyio, "connect_tcp", recording_connect)
+    # asyncio (and anyio on it) dials with sock.connect on a non-blocking socket
+    monkeypatch.setattr(socket.socket, "connect", recording_connect)
     return calls
 
 
