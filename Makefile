@@ -46,6 +46,9 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python bench/bench_match.py
 	$(BIN)/python bench/bench_parse.py
+	$(BIN)/python bench/bench_hostile.py
+	$(BIN)/python bench/bench_latency.py
+	$(BIN)/python bench/bench_poll.py --sizes 100,1000
 	$(BIN)/python bench/bench_semantic.py
 
 docker-smoke:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -155,7 +156,14 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Until the daemon installs its own handlers, SIGTERM (docker stop during start-up) ends the
+    # process with exit 0: nothing has been done that a transaction would not have kept whole.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     args = _parser().parse_args(argv)
     env = Environment.from_env(os.environ)
     configure_logging(args.log_format, args.log_level, env.secrets())

@@ -15,6 +15,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -77,6 +78,7 @@ class Daemon:
         self.inflight: set[asyncio.Task[None]] = set()
         self.fetcher: Fetcher | None = None
         self.last_tick: float | None = None
+        self.scheduler: AsyncIOScheduler | None = None
 
     async def _guarded(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         if self.stop_event.is_set():
@@ -94,6 +96,10 @@ class Daemon:
     async def _poll(self) -> None:
         assert self.fetcher is not None
         outcomes = await poll_feeds(self.ctx, self.fetcher)
+        if any(o.alerts_queued for o in outcomes) and self.scheduler is not None:
+            # Deliver now rather than at the next delivery tick. The job is rescheduled, not
+            # called, so two delivery rounds never run at once (max_instances=1).
+            self.scheduler.modify_job("deliver", next_run_time=datetime.now(UTC))
         self.last_tick = self.ctx.clock().timestamp()
         self.ctx.store.set_mark("last_tick", self.ctx.clock().isoformat())
         if outcomes:
@@ -158,7 +164,7 @@ class Daemon:
             server = MetricsServer(self.ctx.metrics, o.metrics_port, self.healthy)
             server.start()
             event(log, "metrics_listening", port=server.port)
-        scheduler = AsyncIOScheduler()
+        scheduler = self.scheduler = AsyncIOScheduler()
         now = self.ctx.clock()
         jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
             ("poll", o.poll_tick, self._poll),
