@@ -232,9 +232,13 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_at_most_one_per_
             time.sleep(rng.uniform(0.8, 3.0))
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-        proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        log = workdir / "final.log"
+        with open(log, "w") as err:
+            proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=err)
         deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and len({m.text for m in fake.messages}) < len(items):
+        while time.monotonic() < deadline and (
+            len({m.text for m in fake.messages}) < len(items) or "poll_tick" not in log.read_text()
+        ):
             time.sleep(0.5)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
