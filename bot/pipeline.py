@@ -219,7 +219,10 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         return CheckOutcome(feed.url, True)
 
     parsed = await ctx.parser.parse(result.body, feed_url=feed.url, source=feed.name, headers=result.headers)
-    scores = await score_stories_async(ctx.config, parsed.stories)  # None without a semantic: section
+    # Only new and edited stories are matched, so only they are scored (None without semantic:).
+    known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
+    changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
+    scores = await score_stories_async(ctx.config, changed)
     outcome = store_stories(ctx, feed, parsed.stories, now, scores)
     ctx.store.record_check(
         feed.url,
