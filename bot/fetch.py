@@ -204,8 +204,8 @@ def _build_client(limits: FetchLimits, user_agent: str, shards: int = 1) -> http
     # Swap in a connection pool whose network backend checks every resolved address at
     # connect time (bot.netguard), keep-alive on. The Fetcher's semaphores bound the requests
     # in flight; the pool only needs room for them, whichever shard the hosts land in.
-    # (bot.netguard.guarded_pool builds the same pool on anyio's streams, which cost about
-    # half as much CPU again per request as _AsyncioBackend's.)
+    # (GuardedBackend's default inner backend, anyio's streams, costs about half as much CPU
+    # again per request as _AsyncioBackend.)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=tls,
         max_connections=limits.concurrency,

@@ -24,7 +24,6 @@ import asyncio
 import ipaddress
 import logging
 import socket
-import ssl
 from collections.abc import Iterable
 
 import httpcore
@@ -188,22 +187,3 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
 
-
-def guarded_pool(
-    *,
-    ssl_context: ssl.SSLContext,
-    max_connections: int,
-    max_keepalive_connections: int,
-    keepalive_expiry: float,
-    allow_private: bool,
-) -> httpcore.AsyncConnectionPool:
-    """An HTTP/1.1 connection pool whose every connection goes through ``GuardedBackend``."""
-    return httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context,
-        max_connections=max_connections,
-        max_keepalive_connections=max_keepalive_connections,
-        keepalive_expiry=keepalive_expiry,
-        http1=True,
-        http2=False,
-        network_backend=GuardedBackend(allow_private=allow_private),
-    )
