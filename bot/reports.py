@@ -36,6 +36,7 @@ def _ago(ts: float | None, now: datetime) -> str:
 
 
 def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
+    states = store.feed_states()
     rows: list[dict[str, Any]] = [
         {
             "url": f.url,
@@ -48,16 +49,14 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
             "next_check": _iso(f.next_check_at),
             "stories_seen": f.stories_seen,
         }
-        for f in store.feed_states()
+        for f in states
     ]
     if as_json:
         return json.dumps(rows, indent=2)
     if not rows:
         return "No feeds yet: run `ethics-bot once` or start the daemon, then look again."
-    states = {f.url: f for f in store.feed_states()}
     lines = []
-    for row in rows:
-        f = states[row["url"]]
+    for f in states:
         health = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
         lines.append(f"{health:<12} {f.name} <{f.url}>")
         lines.append(
