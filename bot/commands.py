@@ -18,8 +18,7 @@ from bot.fetch import Fetcher
 from bot.logs import event, get_logger
 from bot.match import RuleSet, compile_config
 from bot.notify import make_notifier
-from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
-from bot.scheduler import Daemon, DaemonOptions, fetch_limits
+from bot.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.store import Store
 from bot.storyinput import load_story
 
@@ -85,6 +84,8 @@ def cmd_once(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from bot.scheduler import Daemon, DaemonOptions  # APScheduler: only the daemon needs it
+
     config, ruleset = _load(args)
     _warm_up(config)
     store = Store(args.state)

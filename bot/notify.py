@@ -28,9 +28,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TextIO
 from urllib.parse import urlsplit
 
-from slack_sdk import WebClient, WebhookClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.errors import ConfigError, Problem
 from bot.models import Alert
 from bot.notify_message import (
@@ -178,6 +175,8 @@ class SlackApiNotifier:
     name = "slack-api"
 
     def __init__(self, token: str, base_url: str = DEFAULT_API_URL, timeout: float = 15.0) -> None:
+        from slack_sdk import WebClient  # imported when needed: the console sink never loads it
+
         self._client = WebClient(token=token, base_url=base_url, timeout=max(1, math.ceil(timeout)),
                                  retry_handlers=[], logger=_SDK_LOG)
 
@@ -185,6 +184,8 @@ class SlackApiNotifier:
         return f"SlackApiNotifier(base_url={self._client.base_url!r})"
 
     def send(self, alert: Alert, message: SlackMessage) -> DeliveryResult:
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
         try:
             reply = self._client.chat_postMessage(
                 channel=alert.channel, text=message.text, blocks=list(message.blocks),
@@ -222,6 +223,8 @@ class WebhookNotifier:
             raise ConfigError([Problem("SLACK_WEBHOOK_URL", None,
                                        "must be the https:// URL of a Slack incoming webhook")],
                               source="environment")
+        from slack_sdk import WebhookClient
+
         self._client = WebhookClient(url=url, timeout=max(1, math.ceil(timeout)),
                                      retry_handlers=[], logger=_SDK_LOG)
 
@@ -233,6 +236,8 @@ class WebhookNotifier:
                                 "unfurl_links": False, "unfurl_media": False}
         if alert.thread_ts:
             body["thread_ts"] = alert.thread_ts
+        from slack_sdk.errors import SlackClientError
+
         try:
             reply = self._client.send_dict(body)
         except _NETWORK_ERRORS as exc:

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Config
 from bot.errors import FeedParseError, FetchError
-from bot.fetch import Fetcher
+from bot.fetch import Fetcher, FetchLimits
 from bot.logs import event, get_logger
 from bot.match import RuleSet
 from bot.metrics import Metrics
@@ -115,6 +115,18 @@ class FeedParser:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    """The fetcher's limits as rules.yaml sets them."""
+    s = config.settings
+    return FetchLimits(
+        total_timeout=s.fetch_timeout,
+        max_bytes=s.max_body_bytes,
+        allow_private=s.allow_private_addresses,
+        concurrency=s.concurrency,
+        per_host=s.per_host,
+    )
 
 
 @dataclass

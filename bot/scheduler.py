@@ -20,32 +20,21 @@ from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.config import Config, load_config
+from bot.config import load_config
 from bot.errors import BotError, ConfigError
-from bot.fetch import Fetcher, FetchLimits
+from bot.fetch import Fetcher
 from bot.logs import event, get_logger
 from bot.match import compile_config
 from bot.metrics import MetricsServer
 from bot.models import Alert, Match, Story
 from bot.notify import Notifier, build_message
-from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
+from bot.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 
 log = get_logger("daemon")
 STOP_GRACE = 8.0  # under docker stop's default 10 s
 POLL_TICK = 15.0
 DELIVERY_TICK = 1.0
 RELOAD_TICK = 2.0
-
-
-def fetch_limits(config: Config) -> FetchLimits:
-    s = config.settings
-    return FetchLimits(
-        total_timeout=s.fetch_timeout,
-        max_bytes=s.max_body_bytes,
-        allow_private=s.allow_private_addresses,
-        concurrency=s.concurrency,
-        per_host=s.per_host,
-    )
 
 
 def file_digest(path: Path) -> str | None:

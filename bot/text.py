@@ -23,14 +23,12 @@ import unicodedata
 import warnings
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
-
-# Feed text often looks like a URL or an XML document; bs4's advice about that is noise here.
-# (A process-wide filter: warnings.catch_warnings would not be thread-safe.)
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
-warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+if TYPE_CHECKING:
+    from bs4 import BeautifulSoup, Tag
 
 # Invisible characters that change how text matches without changing how it looks: zero-width
 # characters, bidi controls, the soft hyphen, and C0/C1 control characters other than whitespace
@@ -179,10 +177,23 @@ def _simple_markup_text(markup: str) -> str | None:
         position = found.end()
 
 
+@cache
+def _soup_classes() -> tuple[type[BeautifulSoup], type[Tag]]:
+    """BeautifulSoup, imported on first use: most feed HTML never needs it (see below)."""
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag, XMLParsedAsHTMLWarning
+
+    # Feed text often looks like a URL or an XML document; bs4's advice about that is noise here.
+    # (A process-wide filter: warnings.catch_warnings would not be thread-safe.)
+    warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+    warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
+    return BeautifulSoup, Tag
+
+
 def _soup_text(markup: str) -> str:
-    soup = BeautifulSoup(markup, "html.parser")
+    soup_class, tag_class = _soup_classes()
+    soup = soup_class(markup, "html.parser")
     # One pass to find the tags that matter (find_all costs several times more than this).
-    tags = [node for node in soup.descendants if isinstance(node, Tag) and node.name in _SPECIAL]
+    tags = [node for node in soup.descendants if isinstance(node, tag_class) and node.name in _SPECIAL]
     for tag in tags:
         if tag.name in _BLOCKS:
             tag.insert_before(" ")

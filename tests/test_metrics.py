@@ -24,8 +24,7 @@ from bot.fetch import Fetcher
 from bot.match import compile_rules
 from bot.metrics import Metrics, MetricsServer
 from bot.notify import make_notifier
-from bot.pipeline import Context, Pacer, deliver_due, poll_feeds
-from bot.scheduler import fetch_limits
+from bot.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.store import Store
 from tests.conftest import (
     REPO,
