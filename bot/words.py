@@ -167,23 +167,51 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
 
 @dataclass(frozen=True)
 class Document:
-    """A story tokenised once, to be evaluated by any number of queries."""
+    """A story tokenised once, to be evaluated by any number of queries.
 
-    fields: tuple[FieldTokens, ...]
+    The fields are tokenised on first use: most stories are ruled out by the prefilter, which
+    reads only ``word_stream``, and that can be built far more cheaply than the full tokens.
+    """
+
+    texts: tuple[str, ...]  # one per name in FIELDS
+
+    @cached_property
+    def fields(self) -> tuple[FieldTokens, ...]:
+        return tuple(tokenize_field(n, t) for n, t in zip(FIELDS, self.texts, strict=True))
 
     def field(self, name: str) -> FieldTokens:
         return self.fields[FIELDS.index(name)]
 
     @cached_property
     def word_stream(self) -> str:
-        """Every word key of every field, space separated and space padded (for prefilters)."""
-        return " " + " ".join(k for f in self.fields for k in f.keys if k) + " "
+        """Every word key of every field, space separated and space padded (for prefilters).
+
+        The same string as joining the keys of ``fields`` (tests/test_query.py holds them
+        equal), built without tokenising: for ASCII text, lower-case it, find the words with
+        the same expression, drop possessive "'s" and the remaining apostrophes in one pass.
+        """
+        if "fields" in self.__dict__:
+            return " " + " ".join(k for f in self.fields for k in f.keys if k) + " "
+        parts: list[str] = []
+        for text in self.texts:
+            if text.isascii():
+                parts.extend(_WORD_RE.findall(text.lower()))
+            else:
+                words = (text[m.start() : _stem_end(text, *m.span())] for m in _WORD_RE.finditer(text))
+                parts.extend(key for key in map(normalize, words) if key)
+        stream = " " + " ".join(parts) + " "
+        if "'" in stream:
+            stream = _POSSESSIVE_RE.sub(r"\1 ", stream).replace("'", "")
+        return stream
+
+
+# A possessive 's at the end of an ASCII word of three or more characters (see _stem_end).
+_POSSESSIVE_RE = re.compile(r"(\S)'s ")
 
 
 def make_document(title: str, summary: str = "", body: str = "") -> Document:
     """Tokenise a story's fields (any text at all: empty, huge, control characters)."""
-    texts = (title, summary, body)
-    return Document(tuple(tokenize_field(n, t or "") for n, t in zip(FIELDS, texts, strict=True)))
+    return Document((title or "", summary or "", body or ""))
 
 
 # ---- query text -------------------------------------------------------------------------------

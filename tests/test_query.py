@@ -464,3 +464,20 @@ def test_unscoped_terms_can_leave_the_body_out_while_body_scope_still_reaches_it
     assert parse_query("body:(police AND facial)", {}, fields=("title", "summary")).evaluate(doc).matched
     lists = {"cops": ["police"]}
     assert not parse_query("@cops", lists, fields=("title", "summary")).evaluate(doc).matched
+
+
+_WORDY = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019 '’‘sS-_.\u00e9\u0301\u00df\u0130\ufb01\u2460\n\t")),
+    max_size=40,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_WORDY, _WORDY, _WORDY)
+def test_the_prefilter_stream_is_the_tokens_joined(title: str, summary: str, body: str) -> None:
+    """The prefilter's word stream is built without tokenising; it must be exactly the stream
+    the tokens give, or the prefilter could skip a rule that matches."""
+    cheap = make_document(title, summary, body).word_stream
+    tokenised = make_document(title, summary, body)
+    keys = [key for f in tokenised.fields for key in f.keys if key]
+    assert cheap == " " + " ".join(keys) + " "
