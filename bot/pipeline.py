@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import random
 import signal
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -45,7 +46,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-PROCESS_BATCH = 50  # a poll of at least this many feeds parses in worker processes
+PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worker processes
+# Parsing moves to worker processes when a poll's documents take this long each to parse in the
+# thread, on average over at least PROCESS_SAMPLE of them. Plain RSS takes ~1.3 ms, for which
+# the workers' start-up and pickling cost more than they save; feedparser takes 5-20 ms on a
+# typical feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
+HEAVY_PARSE = 0.004
+PROCESS_SAMPLE = 20
+LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
 
 
 def usable_cpus() -> int:
@@ -56,38 +64,56 @@ def usable_cpus() -> int:
 
 
 class FeedParser:
-    """Runs ``parse_feed`` off the event loop: in worker processes for big polls, else in a thread.
+    """Runs ``parse_feed`` off the event loop: in a thread, or in worker processes when a poll's
+    parsing is heavy.
 
-    Parsing is CPU-bound Python (feedparser, BeautifulSoup). In a thread it holds the GIL, so the
-    event loop waits for it at each system call, and a poll of a thousand feeds used well under
-    one core. When a poll covers at least ``min_batch`` feeds and there is more than one CPU, the
-    parses go to a pool of worker processes (one per CPU, started fresh with "spawn", so no
-    thread of this process is ever forked and their CPU time is accounted to this process). The
-    pool stays up while polls stay big and is shut down by the first small one, so a daemon
-    whose ticks check a few feeds holds no extra processes. A worker that dies (out of memory, a
-    crash in C code) fails the parses in flight; the next parse starts a new pool. Where worker
-    processes cannot be made (no working ``/dev/shm``), parsing stays in a thread.
+    Most feeds parse in a millisecond or two (plain RSS takes the ElementTree path), and for
+    those a thread is cheapest: a pool of worker processes costs about a second of CPU to start
+    plus the pickling of every document and result. But parsing is CPU-bound Python that holds
+    the GIL, so a thread that parses for long (feedparser on big or unusual documents) makes
+    the event loop wait at every system call. So, in a poll of at least ``min_batch`` feeds on
+    a machine with more than one CPU, parses move to a pool of worker processes (one per CPU,
+    started with "spawn", so no thread of this process is ever forked, and their CPU time is
+    accounted to this process) once the thread's parses in that poll have taken ``heavy_parse``
+    CPU-seconds each on average (over ``PROCESS_SAMPLE`` or more), and a document of
+    ``LARGE_BODY`` bytes or more goes there from the start.
+    The pool stays up while polls keep using it and is shut down at the start of a poll that
+    follows one that did not, so a daemon whose ticks check a few feeds holds no extra
+    processes. A worker that dies (out of memory, a crash in C code) fails the parses in
+    flight; the next parse starts a new pool. Where worker processes cannot be made (no working
+    ``/dev/shm``), parsing stays in a thread.
     """
 
-    def __init__(self, workers: int | None = None, min_batch: int = PROCESS_BATCH) -> None:
+    def __init__(
+        self, workers: int | None = None, min_batch: int = PROCESS_BATCH, heavy_parse: float = HEAVY_PARSE
+    ) -> None:
         self.workers = usable_cpus() if workers is None else workers
         self.min_batch = min_batch
-        self._use_pool = False
+        self.heavy_parse = heavy_parse
+        self._eligible = False  # this poll may use worker processes
+        self._pool_used = False  # this poll has used them
+        self._thread_seconds = 0.0  # CPU-seconds spent parsing in threads in this poll
+        self._thread_parses = 0  # and how many parses that was
         self._pool: ProcessPoolExecutor | None = None
 
     def begin_poll(self, feeds: int) -> None:
-        """Say how many feeds the coming poll checks: picks processes or a thread for its parses."""
-        self._use_pool = self.workers > 1 and feeds >= self.min_batch
-        if not self._use_pool:
+        """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
+        self._eligible = self.workers > 1 and feeds >= self.min_batch
+        if not self._pool_used:
             self.close(wait=False)
+        self._pool_used = False
+        self._thread_seconds = 0.0
+        self._thread_parses = 0
 
     async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
         call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
-        if not self._use_pool:
-            return await asyncio.to_thread(call)
-        pool = self._pool or self._start()
+        heavy = len(body) >= LARGE_BODY or (
+            self._thread_parses >= PROCESS_SAMPLE and self._thread_seconds >= self.heavy_parse * self._thread_parses
+        )
+        pool = (self._pool or self._start()) if self._eligible and heavy else None
         if pool is None:
-            return await asyncio.to_thread(call)
+            return await asyncio.to_thread(self._timed, call)
+        self._pool_used = True
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
         except BrokenProcessPool:
@@ -95,6 +121,14 @@ class FeedParser:
                 self._pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+    def _timed(self, call: Callable[[], ParsedFeed]) -> ParsedFeed:
+        started = time.thread_time()
+        try:
+            return call()
+        finally:  # threads may race on these sums; approximate figures are all they need
+            self._thread_seconds += time.thread_time() - started
+            self._thread_parses += 1
 
     def _start(self) -> ProcessPoolExecutor | None:
         try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out

@@ -1,5 +1,5 @@
-"""FeedParser: parses in worker processes for big polls and in a thread for small ones, with the
-same results and errors either way."""
+"""FeedParser: parses in a thread, and in worker processes once a big poll's parsing is heavy,
+with the same results and errors either way."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import FeedParseError
 from bot.parse import ParsedFeed, parse_feed
-from bot.pipeline import FeedParser
+from bot.pipeline import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Example</title><link>https://example.org/</link>
@@ -28,25 +28,45 @@ def parse_with(parser: FeedParser, body: bytes) -> ParsedFeed:
     return asyncio.run(go())
 
 
-def test_a_big_poll_parses_in_worker_processes_with_the_same_result() -> None:
-    parser = FeedParser(workers=2, min_batch=10)
+def test_a_big_poll_moves_to_worker_processes_once_parsing_is_heavy() -> None:
+    parser = FeedParser(workers=2, min_batch=10, heavy_parse=0.0)
     try:
         parser.begin_poll(10)
+        for _ in range(PROCESS_SAMPLE):  # measured in the thread first
+            parsed = parse_with(parser, FEED)
+        assert parser._pool is None
         parsed = parse_with(parser, FEED)
         assert parser._pool is not None  # the worker pool was used
         assert parsed == parse_feed(FEED, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
         with pytest.raises(FeedParseError, match="HTML page"):
             parse_with(parser, b"<!doctype html><html><body>Not a feed</body></html>")
-        parser.begin_poll(9)  # a small poll: back to a thread, the pool is shut down
-        assert parser._pool is None
+        parser.begin_poll(9)  # a small poll: a thread; the pool stays until a poll has not used it
+        assert parser._pool is not None
         assert parse_with(parser, FEED) == parsed
+        parser.begin_poll(9)
         assert parser._pool is None
     finally:
         parser.close()
 
 
+def test_quick_parses_stay_in_a_thread_and_a_huge_document_goes_to_a_worker() -> None:
+    parser = FeedParser(workers=2, min_batch=1)
+    try:
+        parser.begin_poll(1000)
+        for _ in range(PROCESS_SAMPLE + 5):
+            assert parse_with(parser, FEED).stories
+        assert parser._pool is None  # quick parses never pay for starting the workers
+        assert 0 < parser._thread_seconds < HEAVY_PARSE * parser._thread_parses
+        padded = FEED.replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
+        assert parse_with(parser, padded).stories  # a huge document goes to a worker at once
+        assert parser._pool is not None
+    finally:
+        parser.close()
+
+
 def test_one_cpu_parses_in_a_thread_whatever_the_poll_size() -> None:
-    parser = FeedParser(workers=1, min_batch=1)
+    parser = FeedParser(workers=1, min_batch=1, heavy_parse=0.0)
     parser.begin_poll(10_000)
-    assert parse_with(parser, FEED).stories
+    for _ in range(PROCESS_SAMPLE + 1):
+        assert parse_with(parser, FEED).stories
     assert parser._pool is None
