@@ -222,13 +222,34 @@ def _build_client(limits: FetchLimits, user_agent: str, shards: int = 1) -> http
         write=limits.read_timeout,
         pool=limits.total_timeout,
     )
-    return httpx.AsyncClient(
+    return _CooklessClient(
         transport=transport,
         headers=headers,
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,
     )
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing: a feed needs no session, a cookie set by one feed's
+    server is never sent back to it (nor grows memory over a months-long run), and reading
+    Set-Cookie through http.cookiejar cost ~3% of a poll's CPU."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class _CooklessClient(httpx.AsyncClient):
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: Any) -> None:
+        pass  # keep nothing
 
 
 class _AsyncioStream(httpcore.AsyncNetworkStream):

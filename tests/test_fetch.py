@@ -107,6 +107,20 @@ def test_requests_name_the_bot_and_ask_for_feeds(server: FeedServer) -> None:
     assert headers["accept-encoding"] == "gzip, deflate"
 
 
+def test_cookies_a_feed_server_sets_are_never_sent_back(server: FeedServer) -> None:
+    server.set_feed("/cookie.xml", FEED, headers={"Set-Cookie": "tracker=abc123; Path=/"})
+
+    async def twice() -> None:
+        async with Fetcher(LOCAL) as fetcher:  # one client for both requests, as in a poll
+            await fetcher.fetch(server.url("/cookie.xml"))
+            await fetcher.fetch(server.url("/cookie.xml"))
+
+    asyncio.run(twice())
+    seen = server.requests_for("/cookie.xml")
+    assert len(seen) == 2
+    assert all("cookie" not in request.headers for request in seen)
+
+
 @pytest.mark.parametrize(
     ("encoding", "encode"),
     [
