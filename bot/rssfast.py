@@ -404,9 +404,17 @@ def _check_attributes(element: ET.Element, allowed: bool) -> None:
 # --- the walk -----------------------------------------------------------------------------------
 
 
+# ElementTree holds the whole document as a tree, about 90 bytes per element: a hostile 10 MB
+# document of empty elements would take ~250 MB. Bigger documents go to feedparser, which
+# streams (and, being big, to a worker process: see pipeline.FeedParser).
+MAX_BYTES = 1024 * 1024
+
+
 def read_rss(data: bytes, content_type: str = "") -> RssFeed | None:
     """What feedparser would make of ``data`` (served with ``content_type``), or None when this
     reader cannot be sure. ``data`` must already have passed ``xmlguard``."""
+    if len(data) > MAX_BYTES:
+        return None
     text = _decode(data, content_type)
     if text is None:
         return None

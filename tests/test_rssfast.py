@@ -351,6 +351,8 @@ PLAIN = (
         pytest.param(b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
                      b' xmlns="http://purl.org/rss/1.0/"><channel><title>T</title></channel></rdf:RDF>', "", id="rss1"),
         pytest.param(b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title></feed>', "", id="atom"),
+        pytest.param(PLAIN.replace("<item>", "<!--" + "x" * (1024 * 1024) + "--><item>").encode(), "",
+                     id="over-a-megabyte"),  # a tree of a hostile 10 MB document would not fit in memory
     ],
 )  # fmt: skip
 def test_fast_path_refuses_and_parse_feed_uses_feedparser(body: bytes, content_type: str) -> None:
