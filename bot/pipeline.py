@@ -18,7 +18,9 @@ import multiprocessing
 import os
 import random
 import signal
+import statistics
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,7 +50,8 @@ def utcnow() -> datetime:
 
 PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worker processes
 # Parsing moves to worker processes when a poll's documents take this long each to parse in the
-# thread, on average over at least PROCESS_SAMPLE of them. Plain RSS takes ~1.3 ms, for which
+# thread: the median of the last PROCESS_SAMPLE parses (a median, so that a first parse that
+# warms caches, or a moment of contention, does not decide it). Plain RSS takes ~1.3 ms, for which
 # the workers' start-up and pickling cost more than they save; feedparser takes 5-20 ms on a
 # typical feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
 HEAVY_PARSE = 0.004
@@ -74,9 +77,9 @@ class FeedParser:
     the event loop wait at every system call. So, in a poll of at least ``min_batch`` feeds on
     a machine with more than one CPU, parses move to a pool of worker processes (one per CPU,
     started with "spawn", so no thread of this process is ever forked, and their CPU time is
-    accounted to this process) once the thread's parses in that poll have taken ``heavy_parse``
-    CPU-seconds each on average (over ``PROCESS_SAMPLE`` or more), and a document of
-    ``LARGE_BODY`` bytes or more goes there from the start.
+    accounted to this process) once the median of the thread's last ``PROCESS_SAMPLE`` parses in
+    that poll reaches ``heavy_parse`` CPU-seconds, and a document of ``LARGE_BODY`` bytes or more
+    goes there from the start.
     The pool stays up while polls keep using it and is shut down at the start of a poll that
     follows one that did not, so a daemon whose ticks check a few feeds holds no extra
     processes. A worker that dies (out of memory, a crash in C code) fails the parses in
@@ -92,8 +95,7 @@ class FeedParser:
         self.heavy_parse = heavy_parse
         self._eligible = False  # this poll may use worker processes
         self._pool_used = False  # this poll has used them
-        self._thread_seconds = 0.0  # CPU-seconds spent parsing in threads in this poll
-        self._thread_parses = 0  # and how many parses that was
+        self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
         self._pool: ProcessPoolExecutor | None = None
 
     def begin_poll(self, feeds: int) -> None:
@@ -102,13 +104,13 @@ class FeedParser:
         if not self._pool_used:
             self.close(wait=False)
         self._pool_used = False
-        self._thread_seconds = 0.0
-        self._thread_parses = 0
+        self._recent.clear()
 
     async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
         call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
+        recent = self._recent
         heavy = len(body) >= LARGE_BODY or (
-            self._thread_parses >= PROCESS_SAMPLE and self._thread_seconds >= self.heavy_parse * self._thread_parses
+            len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse
         )
         pool = (self._pool or self._start()) if self._eligible and heavy else None
         if pool is None:
@@ -126,9 +128,8 @@ class FeedParser:
         started = time.thread_time()
         try:
             return call()
-        finally:  # threads may race on these sums; approximate figures are all they need
-            self._thread_seconds += time.thread_time() - started
-            self._thread_parses += 1
+        finally:
+            self._recent.append(time.thread_time() - started)  # deque.append is thread-safe
 
     def _start(self) -> ProcessPoolExecutor | None:
         try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out
