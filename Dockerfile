@@ -49,7 +49,8 @@ ENV BOT_RULES=/app/rules.yaml \
     BOT_STATE=/app/state \
     BOT_LOG_FORMAT=json \
     BOT_LOG_LEVEL=info \
-    BOT_METRICS_PORT=9464
+    BOT_METRICS_PORT=9464 \
+    BOT_CACHE=/app/state/cache
 
 # The SQLite database (stories seen, alert outbox, feed state) lives here: keep it on a volume.
 VOLUME ["/app/state"]

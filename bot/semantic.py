@@ -16,10 +16,14 @@ what alerts (``bot.semantic_rules`` does) and it never touches the event loop: c
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import math
+import os
 import random
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
@@ -34,8 +38,9 @@ from tokenizers import Tokenizer
 
 from bot.errors import BotError
 from bot.labelled import Labelled, read_labelled
+from bot.logs import event
 from bot.models import Neighbour, SemanticScores
-from bot.semantic_files import model_problems, resolve_model_dir
+from bot.semantic_files import MODEL_FILES, model_problems, resolve_model_dir
 
 Array = NDArray[np.float32]
 MAX_TOKENS = 128
@@ -43,6 +48,22 @@ BATCH = 32
 L2 = 10.0  # the ridge of every category's logistic regression (chosen by 5-fold CV on data/training)
 NEWTON_STEPS = 25
 CACHE_SIZE = 4096  # story texts whose embedding is kept (a changed feed re-sends old items)
+STORE_LIMIT = 20_000  # training texts whose embedding is kept on disk (~30 MB)
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path:
+    """Where embeddings of training examples are kept between runs: $BOT_CACHE, else
+    $XDG_CACHE_HOME/ethics-feed-bot, else ~/.cache/ethics-feed-bot."""
+    explicit = os.environ.get("BOT_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "ethics-feed-bot"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def story_text(title: str, summary: str) -> str:
@@ -124,6 +145,11 @@ class Encoder:
         self.dim = int(self.word.shape[1])
         self._cache: OrderedDict[str, Array] = OrderedDict()
         self._lock = threading.Lock()
+        stamps = [MAX_TOKENS, self.dim] + [
+            [name, (folder / name).stat().st_size, (folder / name).stat().st_mtime_ns] for name in MODEL_FILES
+        ]
+        self.fingerprint = hashlib.sha256(json.dumps([str(folder.resolve()), stamps]).encode()).hexdigest()[:24]
+        self._store: dict[str, Array] | None = None  # the on-disk embeddings, once read
 
     def _read_weights(self, config: dict[str, Any], weights: Any) -> None:
         """Weights as float32 arrays; matrices kept as transposed views (BLAS reads them as
@@ -229,6 +255,62 @@ class Encoder:
         return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
 
 
+    def embed_examples(self, texts: Sequence[str]) -> Array:
+        """``embed`` for training examples, kept on disk between runs (see ``cache_dir``): the
+        same few hundred examples are embedded at every start, ~12 s on two cores. A store that
+        cannot be read or written is ignored; it only ever saves time."""
+        with self._lock:
+            if self._store is None:
+                self._store = self._read_store()
+            store = self._store
+            keys = [_digest(t) for t in texts]
+            missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in store))
+        if missing:
+            fresh = self.embed(missing)
+            with self._lock:
+                store.update(zip((_digest(t) for t in missing), fresh, strict=True))
+                while len(store) > STORE_LIMIT:
+                    store.pop(next(iter(store)))
+                self._write_store(store)
+        with self._lock:
+            rows = [store[k] for k in keys]
+        return np.stack(rows) if rows else np.zeros((0, self.dim), np.float32)
+
+    def _store_path(self) -> Path:
+        return cache_dir() / f"embeddings-{self.fingerprint}.npz"
+
+    def _read_store(self) -> dict[str, Array]:
+        path = self._store_path()
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                keys, vectors = data["keys"], data["vectors"]
+                if vectors.dtype != np.float32 or vectors.shape != (len(keys), self.dim):
+                    raise ValueError(f"unexpected shape {vectors.shape}")
+                return {str(k): v for k, v in zip(keys, vectors, strict=True)}
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # a damaged or foreign file: start again
+            event(log, "semantic_cache_unreadable", logging.WARNING, path=str(path), error=str(exc),
+                  action="embedding the examples again")
+            return {}
+
+    def _write_store(self, store: dict[str, Array]) -> None:
+        path = self._store_path()
+        written: str | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+                written = tmp.name
+                vectors = np.stack(list(store.values())) if store else np.zeros((0, self.dim), np.float32)
+                np.savez(tmp, keys=np.array(list(store), dtype="U64"), vectors=vectors)
+            os.replace(written, path)  # readers see the old store or the new one, never half
+        except OSError as exc:
+            event(log, "semantic_cache_not_written", path=str(path), error=str(exc))
+            if written is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(written)
+
+
 def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
     out: NDArray[np.float64] = 0.5 * (1.0 + np.tanh(0.5 * z))
     return out
@@ -267,7 +349,7 @@ class SemanticModel:
     def __init__(self, encoder: Encoder, examples: Sequence[Labelled], categories: Iterable[str], l2: float = L2):
         self.encoder = encoder
         items = tuple(examples)
-        vectors = encoder.embed([story_text(e.title, e.summary) for e in items])
+        vectors = encoder.embed_examples([story_text(e.title, e.summary) for e in items])
         self.examples = _Examples(items, vectors)
         x = vectors.astype(np.float64)
         self.mean = x.mean(axis=0) if len(items) else np.zeros(encoder.dim)

@@ -3,9 +3,12 @@ subprocess, and helpers to write rules files and RSS documents for end-to-end te
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -18,6 +21,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+
+# What the bot keeps between runs (the semantic layer's example embeddings) goes to a folder of
+# this test run, never to the ~/.cache of whoever runs the tests; subprocesses inherit it.
+os.environ["XDG_CACHE_HOME"] = _TEST_CACHE = tempfile.mkdtemp(prefix="ethics-bot-test-cache-")
+atexit.register(shutil.rmtree, _TEST_CACHE, True)
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 

@@ -78,6 +78,25 @@ def test_the_packaged_model_is_found_and_embeds_like_the_reference(encoder: sema
         assert float(vectors[i] @ vectors[j]) == pytest.approx(cosine, abs=2e-4)
 
 
+def test_example_embeddings_are_kept_on_disk_between_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoder: semantic.Encoder
+) -> None:
+    monkeypatch.setenv("BOT_CACHE", str(tmp_path))
+    first = semantic.Encoder(encoder.folder).embed_examples(SENTENCES)  # a fresh process, in effect
+    [store] = tmp_path.glob("embeddings-*.npz")
+
+    later = semantic.Encoder(encoder.folder)
+    monkeypatch.setattr(later, "_embed_uncached", lambda texts: pytest.fail(f"embedded {texts} again"))
+    np.testing.assert_array_equal(later.embed_examples(SENTENCES), first)
+
+    store.write_bytes(b"not an npz file")  # damaged: ignored, embedded again, rewritten
+    np.testing.assert_allclose(semantic.Encoder(encoder.folder).embed_examples(SENTENCES), first, atol=1e-6)
+    assert store.stat().st_size > 100
+
+    monkeypatch.setenv("BOT_CACHE", str(store))  # a file where the folder should be: no store at all
+    np.testing.assert_allclose(semantic.Encoder(encoder.folder).embed_examples(SENTENCES), first, atol=1e-6)
+
+
 def test_padding_and_batching_do_not_change_an_embedding(encoder: semantic.Encoder) -> None:
     alone = encoder._embed_uncached([SENTENCES[0]])
     padded = encoder._embed_uncached([SENTENCES[0], "word " * 200])  # truncated to 128 tokens
