@@ -268,9 +268,11 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     parsed = await ctx.parser.parse(result.body, feed_url=feed.url, source=feed.name, headers=result.headers)
     # Only new and edited stories are matched, so only they are scored (None without semantic:).
     known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
-    changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
-    scores = await score_stories_async(ctx.config, changed)
-    outcome = store_stories(ctx, feed, parsed.stories, now, scores)
+    scores = None
+    if ctx.config.semantic is not None:
+        changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
+        scores = await score_stories_async(ctx.config, changed)
+    outcome = store_stories(ctx, feed, parsed.stories, now, scores, known=known)
     ctx.store.record_check(
         feed.url,
         now=now,
@@ -300,14 +302,18 @@ def store_stories(
     stories: Sequence[Story],
     now: datetime,
     scores: Mapping[str, SemanticScores] | None = None,
+    *,
+    known: Mapping[str, str] | None = None,
 ) -> CheckOutcome:
     """Match the new and edited stories of one poll and store them with their alerts
-    (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section)."""
+    (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section;
+    ``known``: the stored content hashes of these stories, if the caller has read them)."""
     s = ctx.config.settings
     unique: dict[str, Story] = {}
     for story in stories:
         unique.setdefault(story.key, story)
-    known = ctx.store.known_hashes(feed.url, list(unique))
+    if known is None:
+        known = ctx.store.known_hashes(feed.url, list(unique))
     candidates = []
     for story in unique.values():
         digest = content_hash(story.title, story.summary)
