@@ -406,7 +406,7 @@ def _check_attributes(element: ET.Element, allowed: bool) -> None:
 
 # ElementTree holds the whole document as a tree, about 90 bytes per element: a hostile 10 MB
 # document of empty elements would take ~250 MB. Bigger documents go to feedparser, which
-# streams (and, being big, to a worker process: see pipeline.FeedParser).
+# streams (and, being big, to a worker process: see parse_runner.FeedParser).
 MAX_BYTES = 1024 * 1024
 
 

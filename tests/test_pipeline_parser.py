@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import FeedParseError
 from bot.parse import ParsedFeed, parse_feed
-from bot.pipeline import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
+from bot.parse_runner import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Example</title><link>https://example.org/</link>
