@@ -28,7 +28,22 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-__all__ = ["RssEntry", "RssFeed", "read_rss"]
+from bot.rssfacts import (
+    BARE_GENERIC,
+    BOX,
+    CHANNEL,
+    CHILDREN,
+    CP1252,
+    GENERIC_PARENTS,
+    HANDLED,
+    HTML_TAGS,
+    ITEM,
+    MAX_DEPTH,
+    NAMESPACES,
+    STANDARD_PREFIXES,
+)
+
+__all__ = ["CP1252", "HANDLED", "HTML_TAGS", "NAMESPACES", "RssEntry", "RssFeed", "read_rss"]
 
 
 @dataclass(frozen=True)
@@ -59,211 +74,6 @@ class RssFeed:
 class _Refuse(Exception):
     """The document is outside what this reader can prove; use feedparser."""
 
-
-# --- facts about feedparser 6.0 (tests/test_rssfast.py checks each against the installed copy) -
-
-# Namespace URI (lower case) -> the prefix feedparser dispatches on ("" = core RSS/Atom names).
-NAMESPACES: dict[str, str] = {
-    "": "",
-    "http://backend.userland.com/rss": "",
-    "http://blogs.law.harvard.edu/tech/rss": "",
-    "http://purl.org/rss/1.0/": "",
-    "http://my.netscape.com/rdf/simple/0.9/": "",
-    "http://example.com/newformat#": "",
-    "http://example.com/necho": "",
-    "http://purl.org/echo/": "",
-    "uri/of/echo/namespace#": "",
-    "http://purl.org/pie/": "",
-    "http://purl.org/atom/ns#": "",
-    "http://www.w3.org/2005/atom": "",
-    "http://purl.org/rss/1.0/modules/rss091#": "",
-    "http://webns.net/mvcb/": "admin",
-    "http://purl.org/rss/1.0/modules/aggregation/": "ag",
-    "http://purl.org/rss/1.0/modules/annotate/": "annotate",
-    "http://media.tangent.org/rss/1.0/": "audio",
-    "http://backend.userland.com/blogchannelmodule": "blogChannel",
-    "http://creativecommons.org/ns#license": "cc",
-    "http://web.resource.org/cc/": "cc",
-    "http://cyber.law.harvard.edu/rss/creativecommonsrssmodule.html": "creativeCommons",
-    "http://backend.userland.com/creativecommonsrssmodule": "creativeCommons",
-    "http://purl.org/rss/1.0/modules/company": "co",
-    "http://purl.org/rss/1.0/modules/content/": "content",
-    "http://my.theinfo.org/changed/1.0/rss/": "cp",
-    "http://purl.org/dc/elements/1.1/": "dc",
-    "http://purl.org/dc/terms/": "dcterms",
-    "http://purl.org/rss/1.0/modules/email/": "email",
-    "http://purl.org/rss/1.0/modules/event/": "ev",
-    "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
-    "http://freshmeat.net/rss/fm/": "fm",
-    "http://xmlns.com/foaf/0.1/": "foaf",
-    "http://www.w3.org/2003/01/geo/wgs84_pos#": "geo",
-    "http://www.georss.org/georss": "georss",
-    "http://www.opengis.net/gml": "gml",
-    "http://postneo.com/icbm/": "icbm",
-    "http://purl.org/rss/1.0/modules/image/": "image",
-    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "http://example.com/dtds/podcast-1.0.dtd": "itunes",
-    "http://purl.org/rss/1.0/modules/link/": "l",
-    "http://search.yahoo.com/mrss": "media",
-    "http://search.yahoo.com/mrss/": "media",
-    "http://madskills.com/public/xml/rss/module/pingback/": "pingback",
-    "http://prismstandard.org/namespaces/1.2/basic/": "prism",
-    "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf",
-    "http://www.w3.org/2000/01/rdf-schema#": "rdfs",
-    "http://purl.org/rss/1.0/modules/reference/": "ref",
-    "http://purl.org/rss/1.0/modules/richequiv/": "reqv",
-    "http://purl.org/rss/1.0/modules/search/": "search",
-    "http://purl.org/rss/1.0/modules/slash/": "slash",
-    "http://schemas.xmlsoap.org/soap/envelope/": "soap",
-    "http://purl.org/rss/1.0/modules/servicestatus/": "ss",
-    "http://hacks.benhammersley.com/rss/streaming/": "str",
-    "http://purl.org/rss/1.0/modules/subscription/": "sub",
-    "http://purl.org/rss/1.0/modules/syndication/": "sy",
-    "http://schemas.pocketsoap.com/rss/mydescmodule/": "szf",
-    "http://purl.org/rss/1.0/modules/taxonomy/": "taxo",
-    "http://purl.org/rss/1.0/modules/threading/": "thr",
-    "http://purl.org/rss/1.0/modules/textinput/": "ti",
-    "http://madskills.com/public/xml/rss/module/trackback/": "trackback",
-    "http://wellformedweb.org/commentapi/": "wfw",
-    "http://purl.org/rss/1.0/modules/wiki/": "wiki",
-    "http://www.w3.org/1999/xhtml": "xhtml",
-    "http://www.w3.org/1999/xlink": "xlink",
-    "http://www.w3.org/xml/1998/namespace": "xml",
-    "http://podlove.org/simple-chapters": "psc",
-}
-_STANDARD_PREFIXES = frozenset(p.lower() for p in NAMESPACES.values() if p)
-
-# Element names (prefix_local, lower case) for which feedparser has a _start_ or _end_ handler.
-# Any other name is "generic": feedparser just records its text under that name.
-_HANDLED_NAMES = """abstract author body category cc_license channel cloud content content_encoded contributor
-    copyright created creativecommons_license dc_author dc_contributor dc_creator dc_date
-    dc_description dc_language dc_publisher dc_rights dc_subject dc_title dcterms_created
-    dcterms_issued dcterms_modified dcterms_valid description email enclosure entry expirationdate
-    feed feedburner_browserfriendly fullitem generator geom georss_box georss_line georss_point
-    georss_polygon georss_where georssgeom gml_exterior gml_linearring gml_linestring gml_point
-    gml_polygon gml_pos gml_poslist guid height homepage id image info issued item itunes_author
-    itunes_block itunes_category itunes_email itunes_explicit itunes_image itunes_keywords
-    itunes_link itunes_name itunes_owner itunes_subtitle itunes_summary keywords language
-    lastbuilddate link managingeditor media_category media_content media_credit media_description
-    media_group media_keywords media_license media_player media_rating media_restriction
-    media_thumbnail media_title modified name newlocation psc_chapter psc_chapters pubdate
-    published rights rss source subtitle summary tagline tags textinput title updated uri url
-    webmaster where width xhtml_body"""
-HANDLED: frozenset[str] = frozenset(_HANDLED_NAMES.split())
-
-# The tags feedparser accepts in text it guesses to be HTML (its sanitizer's acceptable_elements).
-_HTML_TAG_NAMES = """a abbr acronym address area article aside audio b big blockquote br button canvas caption
-    center cite code col colgroup command datagrid datalist dd del details dfn dialog dir div dl dt
-    em event-source fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 header hr i img
-    input ins kbd keygen label legend li m map menu meter multicol nav nextid noscript ol optgroup
-    option output p pre progress q s samp section select small sound source spacer span strike
-    strong sub sup table tbody td textarea tfoot th thead time tr tt u ul var video"""
-HTML_TAGS: frozenset[str] = frozenset(_HTML_TAG_NAMES.split())
-
-# feedparser maps the C1 code points that windows-1252 uses for printable characters onto them.
-CP1252: dict[int, str] = {
-    128: "\u20ac", 130: "\u201a", 131: "\u0192", 132: "\u201e", 133: "\u2026", 134: "\u2020",
-    135: "\u2021", 136: "\u02c6", 137: "\u2030", 138: "\u0160", 139: "\u2039", 140: "\u0152",
-    142: "\u017d", 145: "\u2018", 146: "\u2019", 147: "\u201c", 148: "\u201d", 149: "\u2022",
-    150: "\u2013", 151: "\u2014", 152: "\u02dc", 153: "\u2122", 154: "\u0161", 155: "\u203a",
-    156: "\u0153", 158: "\u017e", 159: "\u0178",
-}  # fmt: skip
-
-# --- where each element may appear, and what it may carry -------------------------------------
-
-# A rule: (attributes allowed, children allowed). Only the elements listed under a parent (plus,
-# where allowed, generic ones) may appear under it. A handled element is listed only where its
-# feedparser handler provably leaves the feed title, ttl and every field of every item alone (or
-# sets them, for the fields read here) and leaves the parser's state as it found it.
-_LEAF, _LEAF_NO_ATTRS, _BOX = (True, False), (False, False), (True, True)
-
-# Media RSS inside an item, <media:content> or <media:group>: these only record attributes and
-# text under their own keys. (media:title and media:description would write the item's title and
-# summary, so they are not here.)
-_MEDIA = {
-    "media_thumbnail": _LEAF,
-    "media_credit": _LEAF,
-    "media_category": _LEAF,
-    "media_rating": _LEAF,
-    "media_player": _LEAF,
-    "media_restriction": _LEAF,
-    "media_license": _LEAF,
-    "media_keywords": _LEAF_NO_ATTRS,  # with attributes its handler splits None
-}
-_COMMON = {  # harmless under the channel and under an item
-    "category": _LEAF,
-    "dc_creator": _LEAF,
-    "dc_publisher": _LEAF,
-    "dc_subject": _LEAF,
-    "itunes_author": _LEAF,
-    "itunes_subtitle": _LEAF,
-    "itunes_image": _LEAF,
-    "itunes_explicit": _LEAF,
-    "itunes_block": _LEAF,
-    "itunes_keywords": _LEAF_NO_ATTRS,  # as media:keywords
-    **_MEDIA,
-}
-_CHANNEL = {
-    **_COMMON,
-    "title": _LEAF_NO_ATTRS,  # read: the feed title
-    "ttl": _LEAF_NO_ATTRS,  # read: a generic element feedparser stores as feed["ttl"]
-    "item": (False, True),  # without attributes: lastmod/href/rdf:about would write item fields
-    "link": _LEAF,
-    "description": _LEAF,  # the feed's subtitle (but see itunes:summary in _walk_channel)
-    "itunes_summary": _LEAF_NO_ATTRS,
-    "language": _LEAF,
-    "copyright": _LEAF,
-    "generator": _LEAF,
-    "webmaster": _LEAF,
-    "managingeditor": _LEAF,
-    "lastbuilddate": _LEAF,  # dates: only checked to parse without an exception
-    "pubdate": _LEAF,
-    "dc_date": _LEAF,
-    "dc_language": _LEAF,
-    "dc_rights": _LEAF,
-    "cloud": _LEAF,
-    "image": _BOX,
-    "textinput": _BOX,
-    "itunes_owner": _BOX,
-    "itunes_category": _BOX,
-    "feedburner_info": _LEAF,
-    "feedburner_browserfriendly": _LEAF,
-}
-_ITEM = {
-    **_COMMON,
-    # the fields read, each at most once per item (checked in _walk_item)
-    "title": _LEAF_NO_ATTRS,
-    "link": _LEAF_NO_ATTRS,  # an href attribute would make it an Atom-style link
-    "description": _LEAF_NO_ATTRS,
-    "content_encoded": _LEAF_NO_ATTRS,
-    "guid": _LEAF,  # only isPermaLink (checked in _walk_item)
-    "pubdate": _LEAF_NO_ATTRS,
-    "dc_date": _LEAF_NO_ATTRS,
-    # harmless
-    "author": _LEAF,
-    "enclosure": _LEAF,
-    "source": _LEAF,
-    "media_content": _BOX,
-    "media_group": _BOX,
-}
-# Inside <image> and <textInput>, feedparser keeps writing to the image/textinput only while every
-# element is one of these (any other name switches it back to the channel): nothing else allowed.
-_IMAGE = {name: _LEAF for name in ("title", "url", "link", "width", "height", "description")}
-_TEXTINPUT = {name: _LEAF for name in ("title", "description", "name", "link")}
-_CHILDREN: dict[str, dict[str, tuple[bool, bool]]] = {
-    "image": _IMAGE,
-    "textinput": _TEXTINPUT,
-    "itunes_owner": {"itunes_name": _LEAF, "itunes_email": _LEAF},
-    "itunes_category": {"itunes_category": _BOX},
-    "media_content": _MEDIA,
-    "media_group": {**_MEDIA, "media_content": _BOX},
-}
-# Parents under which generic elements may appear (not image/textinput, see above).
-_GENERIC_PARENTS = frozenset({"channel", "item", "media_content", "media_group", "itunes_owner"})
-# Core (unprefixed) generic names allowed: a bare generic element writes its text under its own
-# name, which must not be a key feedparser's handlers use (links, tags, title_detail, ...).
-_BARE_GENERIC = frozenset({"comments", "docs", "skiphours", "skipdays", "hour", "day"})
-_MAX_DEPTH = 40
 
 # --- text handling: feedparser's pop() ---------------------------------------------------------
 
@@ -364,7 +174,7 @@ def _check_prefixes(text: str) -> None:
     reads the raw text, so a lookalike in CDATA can only cause a needless refusal.)"""
     for found in _PREFIX_DECLARATION.finditer(text):
         prefix, uri = found.group(1), found.group(3)
-        if prefix in _STANDARD_PREFIXES:  # (feedparser looks prefixes up in lower case)
+        if prefix in STANDARD_PREFIXES:  # (feedparser looks prefixes up in lower case)
             standard = _prefix_of(uri)  # an unknown URI leaves feedparser's map alone
             if "&" in uri or (standard is not None and standard != prefix):
                 raise _Refuse
@@ -445,7 +255,7 @@ def _walk_channel(channel: ET.Element) -> RssFeed:
     seen: set[str] = set()
     for child in channel:
         name = _name(child.tag)
-        _check_child(child, name, "channel", _CHANNEL, 1)
+        _check_child(child, name, "channel", CHANNEL, 1)
         if name == "item":
             entries.append(_walk_item(child))
             continue
@@ -473,19 +283,19 @@ def _check_child(
     element: ET.Element, name: str, parent: str, rules: dict[str, tuple[bool, bool]], depth: int
 ) -> None:
     """Refuse unless ``element`` (and everything under it) may stand under ``parent``."""
-    if depth > _MAX_DEPTH:
+    if depth > MAX_DEPTH:
         raise _Refuse
     rule = rules.get(name)
     if rule is None:
-        if name in HANDLED or parent not in _GENERIC_PARENTS:
+        if name in HANDLED or parent not in GENERIC_PARENTS:
             raise _Refuse  # a handler not reproduced here, or an element where none may be
-        if "_" not in name and name not in _BARE_GENERIC:
+        if "_" not in name and name not in BARE_GENERIC:
             raise _Refuse
-        rule = _BOX  # generic: its text goes under its own name; its children are generic too
+        rule = BOX  # generic: its text goes under its own name; its children are generic too
         child_rules: dict[str, tuple[bool, bool]] = {}
         child_parent = "channel" if parent == "channel" else "item"  # any generic parent
     else:
-        child_rules = _CHILDREN.get(name, {})
+        child_rules = CHILDREN.get(name, {})
         child_parent = name
     attributes, children = rule
     _check_attributes(element, attributes)
@@ -504,7 +314,7 @@ def _walk_item(item: ET.Element) -> RssEntry:
     fields: dict[str, ET.Element] = {}
     for child in item:
         name = _name(child.tag)
-        _check_child(child, name, "item", _ITEM, 2)
+        _check_child(child, name, "item", ITEM, 2)
         if name in _ITEM_FIELDS:
             if name in fields:
                 raise _Refuse  # repeated fields follow depth and order rules not reproduced
