@@ -22,7 +22,6 @@ import logging
 import ssl
 import time
 import zlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -32,8 +31,9 @@ import httpcore
 import httpx
 
 from bot import USER_AGENT
+from bot.bodydecode import BodyDecoder, too_large
 from bot.errors import FetchError
-from bot.netguard import GuardedBackend, SocketOption
+from bot.netguard import AsyncioBackend, GuardedBackend
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
     # publisher's section feeds) reuse one connection through a poll: with a keep-alive room of
     # concurrency/shards, 1,000 bench feeds on 64 hosts opened ~600 connections, now ~80.
     # (GuardedBackend's default inner backend, anyio's streams, costs about half as much CPU
-    # again per request as _AsyncioBackend.)
+    # again per request as AsyncioBackend.)
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=tls,
         max_connections=limits.concurrency,
@@ -216,7 +216,7 @@ def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
         keepalive_expiry=30.0,
         http1=True,
         http2=False,
-        network_backend=GuardedBackend(allow_private=limits.allow_private, inner=_AsyncioBackend()),
+        network_backend=GuardedBackend(allow_private=limits.allow_private, inner=AsyncioBackend()),
     )
     headers = {"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     timeout = httpx.Timeout(
@@ -253,92 +253,6 @@ class _CooklessClient(httpx.AsyncClient):
     @cookies.setter
     def cookies(self, cookies: Any) -> None:
         pass  # keep nothing
-
-
-class _AsyncioStream(httpcore.AsyncNetworkStream):
-    """One TCP (or TLS) connection on asyncio's streams, raising httpcore's exceptions."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        try:
-            async with asyncio.timeout(timeout):
-                return await self._reader.read(max_bytes)
-        except TimeoutError as exc:
-            raise httpcore.ReadTimeout(str(exc) or "timed out") from exc
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc) or type(exc).__name__) from exc
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        if not buffer:
-            return
-        try:
-            async with asyncio.timeout(timeout):
-                self._writer.write(buffer)
-                await self._writer.drain()
-        except TimeoutError as exc:
-            raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc) or type(exc).__name__) from exc
-
-    async def aclose(self) -> None:
-        self._writer.close()  # the transport flushes and closes in the background
-
-    async def start_tls(
-        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        try:
-            async with asyncio.timeout(timeout):
-                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
-        except TimeoutError as exc:
-            self._writer.close()
-            raise httpcore.ConnectTimeout(str(exc) or "timed out") from exc
-        except (OSError, EOFError) as exc:  # ssl.SSLError is an OSError
-            self._writer.close()
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        return self
-
-    def get_extra_info(self, info: str) -> Any:
-        if info == "is_readable":  # idle, yet the server spoke or hung up: the connection is done
-            return self._reader.at_eof() or self._writer.transport.is_closing()
-        key = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername", "socket": "socket"}
-        return self._writer.get_extra_info(key[info]) if info in key else None
-
-
-class _AsyncioBackend(httpcore.AsyncNetworkBackend):
-    """httpcore's network backend on plain asyncio streams (the inner backend of the address
-    guard, which hands it an already checked IP address)."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[SocketOption] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        local = (local_address, 0) if local_address else None
-        try:
-            async with asyncio.timeout(timeout):
-                reader, writer = await asyncio.open_connection(host, port, local_addr=local)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc) or "timed out") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc) or type(exc).__name__) from exc
-        sock = writer.get_extra_info("socket")
-        for option in socket_options or ():
-            sock.setsockopt(*option)
-        return _AsyncioStream(reader, writer)
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[SocketOption] | None = None
-    ) -> httpcore.AsyncNetworkStream:  # pragma: no cover - the guard refuses unix sockets first
-        raise httpcore.ConnectError("unix sockets are not supported")
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 @functools.cache
@@ -405,76 +319,11 @@ def _status_error(response: httpx.Response) -> FetchError:
 async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
     declared = response.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limits.max_bytes:
-        raise _too_large(limits.max_bytes, f"it announces {int(declared):,} bytes")
-    decoder = _BodyDecoder(response.headers.get("content-encoding", ""), limits.max_bytes)
+        raise too_large(limits.max_bytes, f"it announces {int(declared):,} bytes")
+    decoder = BodyDecoder(response.headers.get("content-encoding", ""), limits.max_bytes)
     async for chunk in response.aiter_raw():
         decoder.feed(chunk)
     return decoder.finish()
-
-
-def _too_large(cap: int, detail: str) -> FetchError:
-    return FetchError(
-        "too_large",
-        f"the feed is larger than the {cap:,}-byte limit ({detail}); "
-        "the address may not serve a feed",
-    )
-
-
-class _BodyDecoder:
-    """Undo gzip/deflate while counting, never holding more than ``cap`` + 1 decoded bytes, so
-    a small compressed bomb is stopped at the cap instead of being inflated."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        codings = [c.strip().lower() for c in content_encoding.split(",")]
-        codings = [c for c in codings if c not in ("", "identity")]
-        if codings not in ([], ["gzip"], ["x-gzip"], ["deflate"]):
-            raise FetchError(
-                "protocol",
-                f"the server compressed the feed with {content_encoding!r}, "
-                "which the bot did not ask for and cannot read",
-            )
-        self._deflate = codings == ["deflate"]
-        self._cap = cap
-        self._raw = 0
-        self._out = bytearray()
-        self._head = b""  # deflate: the first bytes, held until the header can be sniffed
-        self._inflater = (
-            zlib.decompressobj(16 + zlib.MAX_WBITS)
-            if codings[:1] in (["gzip"], ["x-gzip"])
-            else None
-        )
-
-    def feed(self, data: bytes) -> None:
-        self._raw += len(data)
-        if self._raw > self._cap:
-            raise _too_large(self._cap, f"more than {self._cap:,} bytes on the wire")
-        if self._deflate and self._inflater is None:
-            data = self._head = self._head + data
-            if len(data) < 2:
-                return
-            # "deflate" is zlib-wrapped by the standard, raw in some servers: sniff the header.
-            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
-            self._inflater = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        if self._inflater is None:
-            self._out += data
-            if len(self._out) > self._cap:
-                raise _too_large(self._cap, "it kept coming after the limit")
-            return
-        try:
-            while data and not self._inflater.eof:
-                self._out += self._inflater.decompress(data, self._cap - len(self._out) + 1)
-                if len(self._out) > self._cap:
-                    raise _too_large(self._cap, "it inflates beyond the limit when decompressed")
-                data = self._inflater.unconsumed_tail
-        except zlib.error as exc:
-            raise FetchError(
-                "protocol", f"the server's compressed body is corrupt ({exc})"
-            ) from exc
-
-    def finish(self) -> bytes:
-        if self._deflate and self._inflater is None and self._head:
-            raise FetchError("protocol", "the server's compressed body is truncated")
-        return bytes(self._out)
 
 
 def _translate(exc: Exception, url: httpx.URL, limits: FetchLimits) -> FetchError:
