@@ -97,12 +97,19 @@ def to_plain_text(html_or_text: str, limit: int | None = None) -> str:
 # (about a tenth of the cost of building the tree). "Unambiguous" means: every "<" opens a tag
 # from the list below, attribute values hold no "<" or ">", and tags nest properly, so the
 # places where BeautifulSoup's tree opens and closes each block element are exactly where its
-# tags stand. Anything else (comments, scripts, stray "<", unknown or mis-nested tags) goes to
-# BeautifulSoup. tests/test_text_fastpath.py checks the two agree.
+# tags stand. Plain comments and empty iframes are skipped. Anything else (scripts, stray "<",
+# unknown or mis-nested tags) goes to BeautifulSoup. tests/test_text_fastpath.py checks the two agree.
 _SIMPLE_INLINE = """a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span
     strike strong sub sup time tt u var"""
 _SIMPLE_VOID = frozenset(("br", "hr", "img", "wbr"))  # elements BeautifulSoup closes at once
 _SIMPLE_TAGS = frozenset(_SIMPLE_INLINE.split()) | _BLOCKS | _SIMPLE_VOID
+# A comment with no "--" inside (every HTML parser ends it at the first "-->"), and an iframe with
+# nothing inside (some Python versions read an iframe's content as raw text).
+_COMMENT = re.compile(r"<!--(?:(?!--).)*?-->", re.S)
+_EMPTY_IFRAME = re.compile(
+    r"""<iframe(?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*\s*>\s*</iframe\s*>""",
+    re.I,
+)
 _TAG = re.compile(
     r"""<(/?)([A-Za-z][A-Za-z0-9]*)"""  # "<" or "</", then the name
     r"""((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*)"""  # attributes
@@ -156,25 +163,29 @@ def _simple_markup_text(markup: str) -> str | None:
                 return None
             parts.append(text)
             return "".join(parts)
-        found = _TAG.match(markup, start)
-        if found is None:
-            return None
-        closing, name, _, self_closing = found.groups()
-        name = name.lower()
-        if name not in _SIMPLE_TAGS or (closing and self_closing):
-            return None
         text = _simple_text(markup[position:start])
         if text is None:
             return None
         parts.append(text)
+        found = _COMMENT.match(markup, start) or _EMPTY_IFRAME.match(markup, start) or _TAG.match(markup, start)
+        if found is None:
+            return None
+        position = found.end()
+        if found.re is not _TAG:
+            continue  # a comment, or an empty iframe: no text, no word break
+        closing, name, _, self_closing = found.groups()
+        name = name.lower()
+        if name not in _SIMPLE_TAGS or (closing and self_closing):
+            return None
+        if closing and name in _SIMPLE_VOID:
+            continue  # BeautifulSoup closed it when it opened: "</br>", "</img>" change nothing
         if closing:
-            if name in _SIMPLE_VOID or not open_tags or open_tags.pop() != name:
+            if not open_tags or open_tags.pop() != name:
                 return None
         elif not self_closing and name not in _SIMPLE_VOID:
             open_tags.append(name)
         if name in _BLOCKS:
             parts.append(" ")
-        position = found.end()
 
 
 @cache
