@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_latency.py
 	$(BIN)/python bench/bench_poll.py --sizes 100,1000
 	$(BIN)/python bench/bench_semantic.py
+	$(BIN)/python bench/bench_soak.py
 
 docker-smoke:
 	bash ci/docker-smoke.sh
