@@ -166,9 +166,10 @@ CHANNEL = {
     "generator": LEAF,
     "webmaster": LEAF,
     "managingeditor": LEAF,
-    "lastbuilddate": LEAF,  # dates: only checked to parse without an exception
-    "pubdate": LEAF,
-    "dc_date": LEAF,
+    # dates (CHANNEL_DATES): only checked to parse without an exception
+    **{name: LEAF for name in ("lastbuilddate", "pubdate", "dc_date", "published", "updated")},
+    **{name: LEAF for name in ("issued", "modified", "dcterms_issued", "dcterms_modified")},
+    "id": LEAF,  # Atom <id>: feed id (and maybe feed link); items reset the guid state it sets
     "dc_language": LEAF,
     "dc_rights": LEAF,
     "cloud": LEAF,
@@ -183,12 +184,15 @@ ITEM = {
     **_COMMON,
     # the fields read, each at most once per item (checked in _walk_item)
     "title": LEAF_NO_ATTRS,
-    "link": LEAF_NO_ATTRS,  # an href attribute would make it an Atom-style link
+    "link": LEAF,  # with attributes an Atom link: only a non-alternate one (rssfast checks)
     "description": LEAF_NO_ATTRS,
     "content_encoded": LEAF_NO_ATTRS,
     "guid": LEAF,  # only isPermaLink (checked in _walk_item)
     "pubdate": LEAF_NO_ATTRS,
     "dc_date": LEAF_NO_ATTRS,
+    **{name: LEAF_NO_ATTRS for name in ("published", "issued", "dcterms_issued")},
+    **{name: LEAF_NO_ATTRS for name in ("updated", "modified", "lastbuilddate", "dcterms_modified")},
+    "id": LEAF,  # Atom <id>: feedparser's _start_id is _start_guid
     # harmless
     "author": LEAF,
     "enclosure": LEAF,
@@ -196,6 +200,15 @@ ITEM = {
     "media_content": BOX,
     "media_group": BOX,
 }
+# Item elements whose feedparser handlers are the same as a field's: the field's name. (dc:date,
+# dcterms:modified and Atom's updated/modified all run _start_updated/_end_updated; pubDate,
+# Atom's published/issued and dcterms:issued _start_published/_end_published; id is guid.)
+ITEM_ALIASES = {
+    **dict.fromkeys(("published", "issued", "dcterms_issued"), "pubdate"),
+    **dict.fromkeys(("updated", "modified", "lastbuilddate", "dcterms_modified"), "dc_date"),
+    "id": "guid",
+}
+CHANNEL_DATES = frozenset({"pubdate", "dc_date", *ITEM_ALIASES} - {"id"})
 # Inside <image> and <textInput>, feedparser keeps writing to the image/textinput only while every
 # element is one of these (any other name switches it back to the channel): nothing else allowed.
 _IMAGE = {name: LEAF for name in ("title", "url", "link", "width", "height", "description")}
@@ -212,5 +225,9 @@ CHILDREN: dict[str, dict[str, tuple[bool, bool]]] = {
 GENERIC_PARENTS = frozenset({"channel", "item", "media_content", "media_group", "itunes_owner"})
 # Core (unprefixed) generic names allowed: a bare generic element writes its text under its own
 # name, which must not be a key feedparser's handlers use (links, tags, title_detail, ...).
-BARE_GENERIC = frozenset({"comments", "docs", "skiphours", "skipdays", "hour", "day"})
+# (tests/test_rssfast.py checks that feedparser's code names none of them except as a URI field.)
+BARE_GENERIC = frozenset(
+    {"comments", "docs", "skiphours", "skipdays", "hour", "day", "linkmobile", "thumbnail"}
+    | {"smallimage", "bigimage", "byline", "site", "nested-field", "nest1", "nest2", "nest3"}
+)
 MAX_DEPTH = 40

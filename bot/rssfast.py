@@ -4,18 +4,20 @@ What it does: ``read_rss`` parses a well-formed ``<rss>`` document with the stan
 ElementTree (expat, the same XML parser feedparser's strict mode uses) and returns, as plain data,
 exactly the values feedparser 6.0 would store under the keys ``parse.py`` reads: the feed's title
 (with its content type) and ``ttl``; for each item its title (and type), description, content:encoded,
-guid, link, and raw pubDate / dc:date strings. Text goes through the same steps as feedparser's
+guid (or Atom id), link, and raw published / updated date strings (pubDate, dc:date and the
+elements feedparser handles alike). Text goes through the same steps as feedparser's
 ``pop`` (strip, guid/link URI fix-up, plain-or-HTML guess, UTF-8 mojibake repair, cp1252 mapping,
 link ampersand fix-up), and the same first/last-writer rules apply.
 
 What it does not do: anything it cannot prove equal. It returns None (the caller then uses
 feedparser) for an encoding, media type or XML declaration on which feedparser would raise a bozo
-warning or decode differently; any DOCTYPE; malformed XML; a root other than ``<rss>``; any element
-in a namespace feedparser does not know, or in a known one whose prefix the document rebinds; any
-element with a feedparser handler this module does not reproduce (Atom content, itunes:summary in
-an item, media:title, dc:title, dcterms dates, ...), or one it reproduces but in an unexpected place
-or with unexpected attributes; repeated item fields; markup children inside a text field; and
-``xml:base``. It does not parse dates (parse.py uses feedparser's own date parser on the strings)
+warning or decode differently; any DOCTYPE; malformed XML; a root other than ``<rss>``; an element
+whose dispatch name depends on ambiguous namespace declarations (see ``_Names``; elements of unknown
+namespaces are otherwise generic, as in feedparser); any element with a feedparser handler this
+module does not reproduce (Atom content, itunes:summary in an item, media:title, dc:title, ...), or
+one it reproduces but in an unexpected place or with unexpected attributes; generic elements named
+like keys feedparser or parse.py read; repeated item fields; markup children inside a text field;
+and ``xml:base``. It does not parse dates (parse.py uses feedparser's own date parser on the strings)
 and imports neither feedparser nor bs4. It loads nothing external: expat never fetches entities,
 and a document with a DOCTYPE is refused before parsing.
 """
@@ -32,12 +34,14 @@ from bot.rssfacts import (
     BARE_GENERIC,
     BOX,
     CHANNEL,
+    CHANNEL_DATES,
     CHILDREN,
     CP1252,
     GENERIC_PARENTS,
     HANDLED,
     HTML_TAGS,
     ITEM,
+    ITEM_ALIASES,
     MAX_DEPTH,
     NAMESPACES,
     STANDARD_PREFIXES,
@@ -69,6 +73,9 @@ class RssFeed:
     # channel-level dates feedparser also parses: the caller runs them through feedparser's date
     # parser too, so that a date on which that parser fails sends the document back to feedparser
     channel_dates: tuple[str, ...]
+
+
+_Rules = dict[str, tuple[bool, bool]]
 
 
 class _Refuse(Exception):
@@ -123,7 +130,6 @@ _FP_DECLARED = re.compile(rb"^<\?.*encoding=['\"](.*?)['\"].*\?>")  # feedparser
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?>")
 _ANY_ENCODING = re.compile(rb"encoding\s*=\s*['\"]([^'\"]*)")
 _UTF8 = ("utf-8", "utf8")
-_PREFIX_DECLARATION = re.compile(r"xmlns:([^\s=/>]+)\s*=\s*([\"'])(.*?)\2", re.S)
 
 
 def _decode(data: bytes, content_type: str) -> str | None:
@@ -167,17 +173,16 @@ def _decode(data: bytes, content_type: str) -> str | None:
     return text
 
 
-def _check_prefixes(text: str) -> None:
-    """feedparser remembers, for the whole document, which standard prefix each declared prefix
-    stands for, and dispatches on that: ``xmlns:dc="<Media RSS URI>"`` would make it treat real
-    dc:* elements as media:*. Refuse any declaration that rebinds a standard prefix name. (This
-    reads the raw text, so a lookalike in CDATA can only cause a needless refusal.)"""
-    for found in _PREFIX_DECLARATION.finditer(text):
-        prefix, uri = found.group(1), found.group(3)
-        if prefix in STANDARD_PREFIXES:  # (feedparser looks prefixes up in lower case)
-            standard = _prefix_of(uri)  # an unknown URI leaves feedparser's map alone
-            if "&" in uri or (standard is not None and standard != prefix):
-                raise _Refuse
+class _Declarations(ET.TreeBuilder):
+    """ElementTree's tree builder, also keeping the namespace declarations (prefix, URI) in
+    document order, as expat hands them to feedparser's startPrefixMapping."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.declarations: list[tuple[str, str]] = []
+
+    def start_ns(self, prefix: str, uri: str) -> None:
+        self.declarations.append((prefix, uri))
 
 
 def _prefix_of(uri: str) -> str | None:
@@ -187,18 +192,58 @@ def _prefix_of(uri: str) -> str | None:
     return NAMESPACES.get(lowered)
 
 
-def _name(tag: str) -> str:
-    """The name feedparser dispatches an element on: standard prefix + "_" + lower-case local."""
-    if tag.startswith("{"):
+class _Names:
+    """The name feedparser dispatches each element on: "<prefix>_<local>", lower case.
+
+    Its strict parser gets (URI, local name) from expat, no prefix. A known URI gives the standard
+    prefix; an unknown one the first key of ``namespaces_in_use`` (declared prefix -> URI) holding
+    that URI (none, e.g. only a default declaration: the bare local name). The lower-cased prefix
+    then goes through ``namespacemap`` (declared prefix -> standard prefix of its known URI). Both
+    maps are document-wide and never unwound; this answers only where they are unambiguous."""
+
+    def __init__(self, declarations: list[tuple[str, str]]) -> None:
+        # prefixes namespacemap sends elsewhere (xmlns:cc="<creativeCommons URI>" makes real cc:*
+        # elements creativeCommons:*): harmless unless an element is dispatched on one
+        self.remapped: set[str] = set()
+        prefixes_of: dict[str, set[str]] = {}
+        uris_of: dict[str, set[str]] = {}
+        for prefix, uri in declarations:
+            if not uri:
+                continue  # feedparser ignores an undeclaration (xmlns="")
+            standard = _prefix_of(uri)
+            if standard is None:
+                prefixes_of.setdefault(uri, set()).add(prefix)
+            elif prefix and standard != prefix:
+                self.remapped.add(prefix)
+            uris_of.setdefault(prefix, set()).add(uri)
+        # Unknown URI -> its prefix: only one for the URI and one URI for it in the whole document
+        # (no rebinding rewrites namespaces_in_use), and not a standard prefix name (which a known
+        # URI's entry may overwrite, and which may name a handler); "" gives bare names.
+        self.unknown: dict[str, str] = {}
+        for uri, prefixes in prefixes_of.items():
+            (prefix, *others) = prefixes
+            single = not others and (not prefix or len(uris_of[prefix]) == 1)
+            if single and prefix.lower() not in STANDARD_PREFIXES:
+                self.unknown[uri] = prefix
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, tag: str) -> str:
+        name = self._cache.get(tag)
+        if name is None:
+            name = self._cache[tag] = self._name(tag)
+        return name
+
+    def _name(self, tag: str) -> str:
+        if not tag.startswith("{"):
+            return tag.lower()
         uri, _, local = tag[1:].partition("}")
         prefix = _prefix_of(uri)
-        if prefix is None or prefix != prefix.lower():
-            # an unknown namespace: feedparser would dispatch on the document's own prefix
+        if prefix is None and (prefix := self.unknown.get(uri)) is None:
             raise _Refuse
-    else:
-        prefix, local = "", tag
-    local = local.lower()
-    return f"{prefix}_{local}" if prefix else local
+        prefix = prefix.lower()  # feedparser lower-cases the whole "prefix:local" name
+        if prefix in self.remapped:
+            raise _Refuse
+        return f"{prefix}_{local.lower()}" if prefix else local.lower()
 
 
 def _check_attributes(element: ET.Element, allowed: bool) -> None:
@@ -229,24 +274,26 @@ def read_rss(data: bytes, content_type: str = "") -> RssFeed | None:
     if text is None:
         return None
     try:
-        root = ET.fromstring(text)
-        _check_prefixes(text)
-        return _walk_rss(root)
+        builder = _Declarations()
+        parser = ET.XMLParser(target=builder)
+        parser.feed(text)
+        root = parser.close()
+        return _walk_rss(root, _Names(builder.declarations))
     except (ET.ParseError, _Refuse):
         return None
 
 
-def _walk_rss(root: ET.Element) -> RssFeed:
-    if _name(root.tag) != "rss" or len(root) != 1:
+def _walk_rss(root: ET.Element, names: _Names) -> RssFeed:
+    if names(root.tag) != "rss" or len(root) != 1:
         raise _Refuse
     _check_attributes(root, True)  # version="..." only picks feedparser's version string
     channel = root[0]
-    if _name(channel.tag) != "channel" or channel.attrib:
+    if names(channel.tag) != "channel" or channel.attrib:
         raise _Refuse  # lastmod/href on a channel write feed fields
-    return _walk_channel(channel)
+    return _walk_channel(channel, names)
 
 
-def _walk_channel(channel: ET.Element) -> RssFeed:
+def _walk_channel(channel: ET.Element, names: _Names) -> RssFeed:
     title: str | None = None
     title_type = "text/plain"
     ttl: str | None = None
@@ -254,10 +301,10 @@ def _walk_channel(channel: ET.Element) -> RssFeed:
     entries: list[RssEntry] = []
     seen: set[str] = set()
     for child in channel:
-        name = _name(child.tag)
-        _check_child(child, name, "channel", CHANNEL, 1)
+        name = names(child.tag)
+        _check_child(child, name, "channel", CHANNEL, 1, names)
         if name == "item":
-            entries.append(_walk_item(child))
+            entries.append(_walk_item(child, names))
             continue
         if name in ("title", "ttl", "itunes_summary"):
             # A second channel <title> may or may not replace the first (feedparser keeps the
@@ -267,21 +314,26 @@ def _walk_channel(channel: ET.Element) -> RssFeed:
                 raise _Refuse
             seen.add(name)
         if name == "description" and "itunes_summary" in seen:
-            raise _Refuse
+            # The summary set, feedparser reads this as channel content (unread): it pushes
+            # "content" twice, pops once, and sets hasContent until the next item ends. Nothing
+            # pops that extra stack entry (only a second such <description> would: refused), and
+            # hasContent changes nothing while items hold no itunes:summary (an item's summary
+            # precedes its <description> only as <content:encoded>'s copy, which sets it too).
+            if "description" in seen:
+                raise _Refuse
+            seen.add("description")
         if name == "title":
             title = _text(child)
             title_type = "text/html" if _looks_like_html(title) else "text/plain"
             title = _finish(title)
         elif name == "ttl":
             ttl = _finish(_text(child))
-        elif name in ("pubdate", "lastbuilddate", "dc_date"):
+        elif name in CHANNEL_DATES:
             dates.append(_finish(_text(child)))
     return RssFeed(title, title_type, ttl, tuple(entries), tuple(dates))
 
 
-def _check_child(
-    element: ET.Element, name: str, parent: str, rules: dict[str, tuple[bool, bool]], depth: int
-) -> None:
+def _check_child(element: ET.Element, name: str, parent: str, rules: _Rules, depth: int, names: _Names) -> None:
     """Refuse unless ``element`` (and everything under it) may stand under ``parent``."""
     if depth > MAX_DEPTH:
         raise _Refuse
@@ -291,8 +343,13 @@ def _check_child(
             raise _Refuse  # a handler not reproduced here, or an element where none may be
         if "_" not in name and name not in BARE_GENERIC:
             raise _Refuse
+        if name.endswith(("_detail", "_parsed")):
+            # feedparser writes "<name>_detail" and "<date>_parsed" keys itself (and maps
+            # date_parsed, issued_parsed, ... onto them): a generic <title_detail> would
+            # replace the title's type, a <published_parsed> the parsed date
+            raise _Refuse
         rule = BOX  # generic: its text goes under its own name; its children are generic too
-        child_rules: dict[str, tuple[bool, bool]] = {}
+        child_rules: _Rules = {}
         child_parent = "channel" if parent == "channel" else "item"  # any generic parent
     else:
         child_rules = CHILDREN.get(name, {})
@@ -304,17 +361,21 @@ def _check_child(
     if name == "item":
         return  # _walk_item checks its children
     for child in element:
-        _check_child(child, _name(child.tag), child_parent, child_rules, depth + 1)
+        _check_child(child, names(child.tag), child_parent, child_rules, depth + 1, names)
 
 
 _ITEM_FIELDS = ("title", "link", "description", "content_encoded", "guid", "pubdate", "dc_date")
 
 
-def _walk_item(item: ET.Element) -> RssEntry:
+def _walk_item(item: ET.Element, names: _Names) -> RssEntry:
     fields: dict[str, ET.Element] = {}
     for child in item:
-        name = _name(child.tag)
-        _check_child(child, name, "item", ITEM, 2)
+        name = names(child.tag)
+        _check_child(child, name, "item", ITEM, 2, names)
+        name = ITEM_ALIASES.get(name, name)  # the same feedparser handler as the field's
+        if name == "link" and child.attrib:
+            _check_other_link(child)
+            continue
         if name in _ITEM_FIELDS:
             if name in fields:
                 raise _Refuse  # repeated fields follow depth and order rules not reproduced
@@ -351,8 +412,18 @@ def _walk_item(item: ET.Element) -> RssEntry:
         # feedparser undoes "&amp;" and turns other "&name;" into "&name" in item links
         link = _LINK_REF.sub(r"&\1", value.replace("&amp;", "&"))
 
+    # feedparser parses the text of the (single) element of each kind; parse.py does the same
     published = _finish(_text(fields["pubdate"])) if "pubdate" in fields else None
     updated = _finish(_text(fields["dc_date"])) if "dc_date" in fields else None
-    return RssEntry(
-        title, title_type, summary, content, guid, link, published, updated
-    )
+    return RssEntry(title, title_type, summary, content, guid, link, published, updated)
+
+
+def _check_other_link(element: ET.Element) -> None:
+    """Refuse unless this item <link> with attributes (Atom's) has an href and a rel other than
+    "alternate": then feedparser only appends it to ``links``. Without href it reads the text as
+    the link; with rel "alternate" (the default) and an HTML type it sets the link itself."""
+    attributes = {key.lower(): value for key, value in element.attrib.items()}
+    if len(attributes) != len(element.attrib) or any(key.startswith("{") for key in attributes):
+        raise _Refuse  # namespaced attributes, or two that feedparser's lower-casing merges
+    if "href" not in attributes or attributes.get("rel", "alternate").lower() == "alternate":
+        raise _Refuse
