@@ -9,8 +9,8 @@ answer 304, 5% answer slowly and 5% answer HTTP 500, as in ``bench_poll.py``. Ev
 samples the daemon's resident memory (``VmRSS``, with its worker processes if any) and CPU time
 from /proc, and the number of stories in its database.
 
-Prints a markdown table of the samples and the growth of RSS between the end of the first
-minute and the end of the run (the first minute holds the start-up and the first full poll).
+Prints a markdown table of the samples, then RSS after the first minute (start-up and the first
+full poll), at half time and at the end, and the trend over the second half.
 
     .venv/bin/python bench/bench_soak.py                      # 300 feeds, 5 minutes
     .venv/bin/python bench/bench_soak.py --feeds 1000 --minutes 20
@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 crashed = proc.poll()
                 proc.send_signal(signal.SIGTERM)
                 code = proc.wait(30)
+                time.sleep(1)  # let the server see the bot's connections close before it stops
             errors = [line for line in (work / "bot.log").read_text().splitlines() if '"critical"' in line]
     finally:
         server.stop()
@@ -131,13 +132,15 @@ def main(argv: list[str] | None = None) -> int:
     for at, rss, cpu, count in samples:
         print(f"| {at:.0f} | {rss:.1f} | {cpu:.1f} | {count} |")
     after_minute = [s for s in samples if s[0] >= 60]
-    if len(after_minute) >= 2:
-        first, last = after_minute[0], after_minute[-1]
-        hours = (last[0] - first[0]) / 3600
-        growth = last[1] - first[1]
-        print(f"\nRSS from {first[0]:.0f} s to {last[0]:.0f} s: {first[1]:.1f} -> {last[1]:.1f} MB "
-              f"({growth:+.1f} MB, {growth / hours:+.1f} MB per hour at this pace); "
-              f"peak {max(s[1] for s in samples):.1f} MB. CPU {last[2] - first[2]:.1f} s over that time.")
+    if len(after_minute) >= 4:
+        first, middle, last = after_minute[0], after_minute[len(after_minute) // 2], after_minute[-1]
+        hours = (last[0] - middle[0]) / 3600
+        trend = (last[1] - middle[1]) / hours
+        peak = max(s[1] for s in samples)
+        print(f"\nRSS at {first[0]:.0f} s {first[1]:.1f} MB, at {middle[0]:.0f} s {middle[1]:.1f} MB, "
+              f"at {last[0]:.0f} s {last[1]:.1f} MB; over the second half {trend:+.1f} MB per hour at "
+              f"this pace; peak {peak:.1f} MB (with workers). CPU after the first minute: "
+              f"{last[2] - first[2]:.1f} s.")
     return 0 if code == 0 and not errors else 1
 
 
