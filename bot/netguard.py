@@ -145,7 +145,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         self, *, allow_private: bool, inner: httpcore.AsyncNetworkBackend | None = None
     ) -> None:
         self.allow_private = allow_private
-        self._inner = inner if inner is not None else httpcore.AnyIOBackend()
+        self._inner = inner if inner is not None else AsyncioBackend()
 
     async def connect_tcp(
         self,

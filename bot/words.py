@@ -190,8 +190,6 @@ class Document:
         equal), built without tokenising: for ASCII text, lower-case it, find the words with
         the same expression, drop possessive "'s" and the remaining apostrophes in one pass.
         """
-        if "fields" in self.__dict__:
-            return " " + " ".join(k for f in self.fields for k in f.keys if k) + " "
         parts: list[str] = []
         for text in self.texts:
             if text.isascii():
