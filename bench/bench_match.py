@@ -2,7 +2,7 @@
 
 Generates synthetic rules (words, phrases, wildcards, NEAR, case-sensitive acronyms, NOT) over
 synthetic ~1 KB stories drawn from an invented vocabulary with a seeded RNG, then times, in one
-run, (a) ``bot.match.match_story`` over a compiled ``RuleSet`` and (b) a baseline that compiles one
+run, (a) ``bot.rules.match.match_story`` over a compiled ``RuleSet`` and (b) a baseline that compiles one
 regular expression per term and evaluates each rule's boolean structure with ``re.search``.
 Prints a markdown table with stories/s, the speed ratio, agreement and peak RSS.
 
@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.match import compile_rules, match_story
-from bot.models import Rule, Story
+from bot.core.models import Rule, Story
+from bot.rules.match import compile_rules, match_story
 
 SYLLABLES = [
     "ka",

@@ -4,11 +4,11 @@ Times, per file (median of ``--repeat`` runs):
 
 * ``feedparser default``: ``feedparser.parse`` as most code calls it (HTML sanitising and
   relative-URI resolution on);
-* ``feedparser cheap``: the mode ``bot.parse`` falls back to (``sanitize_html=False``,
+* ``feedparser cheap``: the mode ``bot.parse.feed`` falls back to (``sanitize_html=False``,
   ``resolve_relative_uris=False``; the bot strips HTML itself);
-* ``parse_feed, feedparser path``: the whole of ``bot.parse.parse_feed`` with the ElementTree
+* ``parse_feed, feedparser path``: the whole of ``bot.parse.feed.parse_feed`` with the ElementTree
   fast path switched off (entity guard, feedparser, plain text, keys, links);
-* ``parse_feed``: the same as the bot runs it: plain RSS through ``bot.rssfast`` when it can
+* ``parse_feed``: the same as the bot runs it: plain RSS through ``bot.parse.plainrss`` when it can
   prove the result equal, feedparser otherwise; ``text`` is the share spent in
   ``to_plain_text``.
 
@@ -40,10 +40,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import feedparser
 
-from bot import parse as bot_parse
-from bot import text as bot_text
-from bot.rssfast import read_rss
-from bot.xmlguard import strip_entity_declarations
+from bot.parse import feed as bot_parse
+from bot.parse import text as bot_text
+from bot.parse.plainrss import read_rss
+from bot.parse.xmlguard import strip_entity_declarations
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds" / "real"
 BUCKETS = (
@@ -77,7 +77,7 @@ def takes_fast_path(data: bytes) -> bool:
 
 
 class TextTimer:
-    """Wraps bot.parse.to_plain_text to add up the time spent in it."""
+    """Wraps bot.parse.feed.to_plain_text to add up the time spent in it."""
 
     def __init__(self) -> None:
         self.seconds = 0.0

@@ -56,11 +56,11 @@ def write_reference(path: str) -> None:
     """Reference embeddings from sentence-transformers (needs torch; not a project dependency)."""
     from sentence_transformers import SentenceTransformer
 
-    from bot.semantic import story_text
-    from bot.semantic_files import resolve_model_dir
+    from bot.core.semantic_files import resolve_model_dir
+    from bot.semantic.model import story_text
 
     model = SentenceTransformer(str(resolve_model_dir(None)), device="cpu")
-    model.max_seq_length = 128  # as tokenizer.json and bot.semantic truncate
+    model.max_seq_length = 128  # as tokenizer.json and bot.semantic.model truncate
     texts = [story_text(t, s) for t, s in training_texts()]
     vectors = model.encode(texts, batch_size=32, normalize_embeddings=True)
     Path(path).write_text(json.dumps({"texts": texts, "vectors": vectors.tolist()}), encoding="utf-8")
@@ -70,7 +70,7 @@ def write_reference(path: str) -> None:
 def check_reference(path: str) -> None:
     import numpy as np
 
-    from bot.semantic import load_encoder
+    from bot.semantic.model import load_encoder
 
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     ours = load_encoder(None)._embed_uncached(data["texts"])
@@ -83,15 +83,14 @@ def check_reference(path: str) -> None:
 def bench(stories: int, batch: int) -> None:
     import tempfile
 
-    import bot.pipeline  # what the daemon has loaded anyway
-    import bot.semantic_rules  # noqa: F401
+    import bot.flow.pipeline  # what the daemon has loaded anyway
+    import bot.semantic.judge  # noqa: F401
 
     assert "numpy" not in sys.modules, "the daemon without a semantic section must not import numpy"
     os.environ["BOT_CACHE"] = tempfile.mkdtemp(prefix="bench-semantic-cache-")  # empty: a first start
     before = rss_mb()
     started = time.perf_counter()
-    from bot import semantic
-
+    from bot.semantic import model as semantic
     examples = semantic.read_examples([str(TRAINING)])
     categories = {c for e in examples for c in e.labels}
     encoder = semantic.load_encoder(None)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.config import load_config
-from bot.match import compile_config, match_story
-from bot.models import Alert, Story
-from bot.notify import build_message
+from bot.config.load import load_config
+from bot.core.models import Alert, Story
+from bot.notify.slack import build_message
+from bot.rules.match import compile_config, match_story
 from tests.conftest import REPO, run_cli, shared_path
 
 

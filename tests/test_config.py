@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from bot.config import parse_config, parse_duration, parse_size
-from bot.errors import ConfigError
+from bot.config.load import parse_config, parse_duration, parse_size
+from bot.core.errors import ConfigError
 
 GOOD = textwrap.dedent(
     """\

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import load_config
-from bot.evaluate import predict, score
-from bot.labelled import read_labelled
-from bot.match import RuleSet, compile_config, match_story
-from bot.models import Story
+from bot.config.load import load_config
+from bot.core.labelled import read_labelled
+from bot.core.models import Story
+from bot.review.evaluate import predict, score
+from bot.rules.match import RuleSet, compile_config, match_story
 
 REPO = Path(__file__).resolve().parents[1]
 RULES = REPO / "rules.yaml"

@@ -1,4 +1,4 @@
-"""bot.fetch against a real HTTP server on 127.0.0.1: conditional GET, redirects, the address
+"""bot.fetch.client against a real HTTP server on 127.0.0.1: conditional GET, redirects, the address
 guard, time and size limits, error kinds, concurrency bounds; and the pure helpers
 (parse_retry_after, the address classification)."""
 
@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 import pytest
 
 from bot import PROJECT_URL, USER_AGENT
-from bot.errors import FetchError
-from bot.fetch import Fetcher, FetchLimits, FetchResult, parse_retry_after
-from bot.netguard import refusal_reason
+from bot.core.errors import FetchError
+from bot.fetch.client import Fetcher, FetchLimits, FetchResult, parse_retry_after
+from bot.fetch.guard import refusal_reason
 from tests.support.feed_server import FeedServer, Request, Responder
 
 T = TypeVar("T")

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.errors import QuerySyntaxError
-from bot.match import RuleSet, compile_rules, explain_story, match_story, story_document
-from bot.models import Rule, Story
+from bot.core.errors import QuerySyntaxError
+from bot.core.models import Rule, Story
+from bot.rules.match import RuleSet, compile_rules, explain_story, match_story, story_document
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 LISTS = {

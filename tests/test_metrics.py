@@ -19,13 +19,13 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.config import load_config
-from bot.fetch import Fetcher
-from bot.match import compile_rules
-from bot.metrics import Metrics, MetricsServer
-from bot.notify import make_notifier
-from bot.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
-from bot.store import Store
+from bot.config.load import load_config
+from bot.fetch.client import Fetcher
+from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
+from bot.notify.slack import make_notifier
+from bot.observe.metrics import Metrics, MetricsServer
+from bot.rules.match import compile_rules
+from bot.store.database import Store
 from tests.conftest import (
     REPO,
     SEED_SUMMARY,

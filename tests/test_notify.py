@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import ConfigError
-from bot.models import Alert, Hit, Match, Span, Story
-from bot.notify import (
+from bot.core.errors import ConfigError
+from bot.core.models import Alert, Hit, Match, Span, Story
+from bot.notify.slack import (
     ConsoleNotifier,
     DeliveryResult,
     SlackApiNotifier,

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import FeedParseError
-from bot.models import Story
-from bot.parse import ParsedFeed, canonical_link, parse_feed, story_key, to_plain_text
+from bot.core.errors import FeedParseError
+from bot.core.models import Story
+from bot.parse.feed import ParsedFeed, canonical_link, parse_feed, story_key, to_plain_text
 
 DATA = Path(__file__).resolve().parent / "data"
 FEED_FILES = sorted((DATA / "feeds").iterdir())

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import FeedParseError
-from bot.models import Story
-from bot.parse import ParsedFeed, parse_feed
+from bot.core.errors import FeedParseError
+from bot.core.models import Story
+from bot.parse.feed import ParsedFeed, parse_feed
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds"
 INVISIBLE = set(

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from bot.errors import FeedParseError
-from bot.parse import ParsedFeed, parse_feed
-from bot.parse_runner import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
+from bot.core.errors import FeedParseError
+from bot.parse.feed import ParsedFeed, parse_feed
+from bot.parse.runner import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Example</title><link>https://example.org/</link>

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.errors import QuerySyntaxError
-from bot.models import FIELDS
-from bot.query import make_document, parse_query
+from bot.core.errors import QuerySyntaxError
+from bot.core.models import FIELDS
+from bot.rules.query import make_document, parse_query
 
 LISTS = {
     "immigration": ['"Immigration and Customs Enforcement"', "{ICE}", "CBP"],

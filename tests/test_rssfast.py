@@ -1,10 +1,10 @@
-"""The RSS fast path (bot/rssfast.py) gives exactly what the feedparser path gives.
+"""The RSS fast path (bot/parse/plainrss.py) gives exactly what the feedparser path gives.
 
 Every check compares ``_parse_xml`` (fast path first) with ``_parse_xml_feedparser`` (feedparser
 only) on the same bytes and headers, as whole ``ParsedFeed`` values: feed title, every field of
 every story, ttl and warnings, in order. Sources: the shared corpus, the repository's feed files,
 the benchmark server's feeds (which must take the fast path), generated documents full of tricky
-text, and documents the fast path must refuse. The facts rssfast.py copies from feedparser (its
+text, and documents the fast path must refuse. The facts parse/plainrss.py copies from feedparser (its
 namespace table, handler names, HTML tag list, cp1252 map) are checked against the installed copy.
 """
 
@@ -27,12 +27,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import parse
-from bot.errors import FeedParseError
-from bot.parse import ParsedFeed, parse_feed
-from bot.rssfacts import BARE_GENERIC
-from bot.rssfast import CP1252, HANDLED, HTML_TAGS, NAMESPACES, read_rss
-from bot.xmlguard import strip_entity_declarations
+from bot.core.errors import FeedParseError
+from bot.parse import feed as parse
+from bot.parse.feed import ParsedFeed, parse_feed
+from bot.parse.plainrss import CP1252, HANDLED, HTML_TAGS, NAMESPACES, read_rss
+from bot.parse.plainrss_facts import BARE_GENERIC
+from bot.parse.xmlguard import strip_entity_declarations
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "feeds"
@@ -73,12 +73,12 @@ def test_handled_names_are_feedparsers() -> None:
 
 def test_bare_generic_names_are_read_by_nothing() -> None:
     """A bare generic element writes its text under its own name; no code of feedparser's (nor
-    parse.py) may read that key. feedparser names every key it reads, so: not in its source as a
+    parse/feed.py) may read that key. feedparser names every key it reads, so: not in its source as a
     string, except in can_be_relative_uri (which only resolves the generic value itself)."""
     root = Path(feedparser.mixin.__file__).parent
     paths = [*root.glob("*.py"), *root.glob("namespaces/*.py")]
     source = "".join(path.read_text(encoding="utf-8") for path in paths)
-    parse_source = (REPO / "bot" / "parse.py").read_text(encoding="utf-8")
+    parse_source = (REPO / "bot" / "parse" / "feed.py").read_text(encoding="utf-8")
     mixin = feedparser.mixin._FeedParserMixin
     for name in BARE_GENERIC:
         expected = 1 if name in mixin.can_be_relative_uri else 0

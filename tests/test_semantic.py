@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot import semantic
-from bot.config import parse_config
-from bot.labelled import read_labelled
-from bot.models import Story
-from bot.semantic_rules import score_stories_async
+from bot.config.load import parse_config
+from bot.core.labelled import read_labelled
+from bot.core.models import Story
+from bot.semantic import model as semantic
+from bot.semantic.judge import score_stories_async
 from tests.conftest import REPO, run_cli
 
 TRAINING = REPO / "data" / "training" / "stories.jsonl"

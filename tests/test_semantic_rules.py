@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import semantic_files
-from bot.config import Config, parse_config
-from bot.errors import ConfigError
-from bot.match import RuleSet, compile_rules, match_story
-from bot.models import Alert, Neighbour, SemanticScores, Story
-from bot.notify_message import build_message
-from bot.semantic_rules import judge, judge_story
+from bot.config.load import Config, parse_config
+from bot.core import semantic_files
+from bot.core.errors import ConfigError
+from bot.core.models import Alert, Neighbour, SemanticScores, Story
+from bot.notify.message import build_message
+from bot.rules.match import RuleSet, compile_rules, match_story
+from bot.semantic.judge import judge, judge_story
 from tests.conftest import REPO
 
 FR, WA = "facial-recognition", "worker-activism"
@@ -194,11 +194,11 @@ def test_without_a_semantic_section_numpy_is_never_imported() -> None:
     code = textwrap.dedent(
         """\
         import asyncio, sys
-        from bot.cli import main
-        from bot.config import load_config
-        from bot.match import compile_rules
-        from bot.models import Story
-        from bot.semantic_rules import judge_story, score_stories_async
+        from bot.cli.main import main
+        from bot.config.load import load_config
+        from bot.rules.match import compile_rules
+        from bot.core.models import Story
+        from bot.semantic.judge import judge_story, score_stories_async
         assert main(["check", "--rules", "rules.yaml"]) == 0
         config = load_config("rules.yaml")
         assert config.semantic is None
@@ -206,7 +206,7 @@ def test_without_a_semantic_section_numpy_is_never_imported() -> None:
         story = Story(key="k", feed_url="f", source="s", title="Police buy facial recognition", summary="")
         assert asyncio.run(score_stories_async(config, [story])) is None
         judge_story(ruleset, config, story, None)
-        heavy = sorted(m for m in ("numpy", "tokenizers", "safetensors", "bot.semantic") if m in sys.modules)
+        heavy = sorted(m for m in ("numpy", "tokenizers", "safetensors", "bot.semantic.model") if m in sys.modules)
         assert not heavy, heavy
         """
     )

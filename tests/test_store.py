@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import StoreError
-from bot.models import Feed, Hit, Match, Span, Story
-from bot.store import Candidate, Store
+from bot.core.errors import StoreError
+from bot.core.models import Feed, Hit, Match, Span, Story
+from bot.store.database import Candidate, Store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = 48 * 3600

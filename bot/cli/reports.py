@@ -1,0 +1,141 @@
+"""What ``feeds``, ``status`` and ``health`` print: read-only views of the state database.
+
+Text for people, ``--json`` for machines. No secret ever reaches these reports: they are built
+from the database, which holds none.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot.store.database import DB_NAME, Store
+
+DEFAULT_HEALTH_AGE = 120.0
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if ts is not None else None
+
+
+def _ago(ts: float | None, now: datetime) -> str:
+    if ts is None:
+        return "never"
+    seconds = now.timestamp() - ts
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            text = f"{seconds / size:.0f}{unit}"
+            break
+    else:
+        text = f"{seconds:.0f}s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
+    states = store.feed_states()
+    rows: list[dict[str, Any]] = [
+        {
+            "url": f.url,
+            "name": f.name,
+            "fetch_url": f.fetch_url if f.fetch_url != f.url else None,
+            "last_success": _iso(f.last_success_at),
+            "last_error": f.last_error,
+            "error_kind": f.last_error_kind,
+            "error_count": f.error_count,
+            "next_check": _iso(f.next_check_at),
+            "stories_seen": f.stories_seen,
+        }
+        for f in states
+    ]
+    if as_json:
+        return json.dumps(rows, indent=2)
+    if not rows:
+        return "No feeds yet: run `ethics-bot once` or start the daemon, then look again."
+    lines = []
+    for f in states:
+        health = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
+        lines.append(f"{health:<12} {f.name} <{f.url}>")
+        lines.append(
+            f"{'':<12} last success {_ago(f.last_success_at, now)}, next check {_ago(f.next_check_at, now)}"
+            f", {f.stories_seen} stories seen"
+        )
+        if f.fetch_url != f.url:
+            lines.append(f"{'':<12} moved permanently to {f.fetch_url}: update rules.yaml")
+        if f.last_error:
+            lines.append(f"{'':<12} last error: {f.last_error}")
+    return "\n".join(lines)
+
+
+def status_data(store: Store, now: datetime) -> dict[str, Any]:
+    channels = []
+    for row in store.alert_counts():
+        oldest = row["oldest_pending"]
+        channels.append(
+            {
+                "channel": row["channel"],
+                "pending": row["pending"] or 0,
+                "sent": row["sent"] or 0,
+                "failed": row["failed"] or 0,
+                "oldest_pending_age_seconds": round(now.timestamp() - oldest, 1) if oldest else None,
+            }
+        )
+    failing = [
+        {"url": f.url, "name": f.name, "error_count": f.error_count, "last_error": f.last_error}
+        for f in store.feed_states()
+        if f.error_count
+    ]
+    return {
+        "channels": channels,
+        "last_poll": store.get_mark("last_poll"),
+        "last_tick": store.get_mark("last_tick"),
+        "failing_feeds": failing,
+        "recent_failures": store.failed_alerts(10),
+    }
+
+
+def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
+    data = status_data(store, now)
+    if as_json:
+        return json.dumps(data, indent=2)
+    lines = [f"last poll: {data['last_poll'] or 'never'}", ""]
+    if data["channels"]:
+        lines.append(f"{'channel':<28} {'pending':>7} {'sent':>6} {'failed':>6}  oldest pending")
+        for c in data["channels"]:
+            age = c["oldest_pending_age_seconds"]
+            lines.append(
+                f"{c['channel']:<28} {c['pending']:>7} {c['sent']:>6} {c['failed']:>6}  "
+                f"{'-' if age is None else f'{age:.0f}s'}"
+            )
+    else:
+        lines.append("no alerts yet")
+    if data["recent_failures"]:
+        lines += ["", "alerts that failed for good (newest first):"]
+        for f in data["recent_failures"]:
+            lines.append(f"  #{f['id']} {f['channel']}: {f['last_error']} — {f['remedy'] or ''} ({f['title'][:60]})")
+    if data["failing_feeds"]:
+        lines += ["", "failing feeds:"]
+        for f in data["failing_feeds"]:
+            lines.append(f"  {f['name']} <{f['url']}> x{f['error_count']}: {f['last_error']}")
+    return "\n".join(lines)
+
+
+def health_report(state_dir: Path, *, now: datetime, max_age: float | None) -> tuple[bool, str]:
+    """Healthy when the daemon's last poll tick (recorded in the state) is recent."""
+    if not (state_dir / DB_NAME).exists():
+        return False, f"unhealthy: no state database in {state_dir} yet (has the daemon started?)"
+    store = Store(state_dir)
+    try:
+        mark, started = store.get_mark("last_tick"), store.get_mark("started_at")
+    finally:
+        store.close()
+    if mark is None or (started is not None and started > mark):
+        return False, "unhealthy: the daemon has not completed a poll tick since it started"
+    age = now.timestamp() - datetime.fromisoformat(mark).timestamp()
+    limit = max_age or DEFAULT_HEALTH_AGE
+    if age > limit:
+        return False, f"unhealthy: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
+    return True, f"healthy: last poll tick {age:.0f}s ago"

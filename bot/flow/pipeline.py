@@ -1,0 +1,338 @@
+"""One unit of work at a time: check a feed (fetch → parse → match → store + queue alerts), and
+deliver the alerts that are due (pacing per channel, retries with backoff, permanent failures
+marked loudly).
+
+This module wires the stages together; it holds no library objects and no schedule. A feed
+that fails is recorded and backed off; one bad feed never stops the others. An exception that
+is not one of ours is a bug: logged as critical with the feed it happened on, then the loop
+goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from bot.config.load import Config
+from bot.core.errors import FeedParseError, FetchError
+from bot.core.models import SemanticScores, Story
+from bot.fetch.client import Fetcher, FetchLimits
+from bot.flow.timing import delivery_backoff, failure_backoff, next_interval, server_hint
+from bot.notify.slack import Notifier, build_message
+from bot.observe.logs import event, get_logger
+from bot.observe.metrics import Metrics
+from bot.parse.runner import FeedParser
+from bot.rules.match import RuleSet
+from bot.semantic.judge import judge_story, score_stories_async
+from bot.store.database import Candidate, FeedState, Store
+
+log = get_logger("pipeline")
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    """The fetcher's limits as rules.yaml sets them."""
+    s = config.settings
+    return FetchLimits(
+        total_timeout=s.fetch_timeout,
+        max_bytes=s.max_body_bytes,
+        allow_private=s.allow_private_addresses,
+        concurrency=s.concurrency,
+        per_host=s.per_host,
+    )
+
+
+@dataclass
+class Context:
+    """What a unit of work needs. ``ruleset`` is swapped when rules.yaml is reloaded."""
+
+    config: Config
+    ruleset: RuleSet
+    store: Store
+    metrics: Metrics = field(default_factory=Metrics)
+    clock: Clock = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    parser: FeedParser = field(default_factory=FeedParser)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    url: str
+    ok: bool
+    new_stories: int = 0
+    alerts_queued: int = 0
+    error: str | None = None
+
+
+def content_hash(title: str, summary: str) -> str:
+    return hashlib.sha1(f"{title}\n{summary}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
+    """Check one feed; never raises (failures are recorded on the feed)."""
+    try:
+        return await _check_feed(ctx, fetcher, feed)
+    except (FetchError, FeedParseError) as exc:
+        kind = exc.kind if isinstance(exc, FetchError) else "parse"
+        retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+        return _record_failure(ctx, feed, kind, str(exc), retry_after)
+    except Exception as exc:  # a bug, not bad input: say so loudly and keep going
+        log.critical("feed_check_crashed", exc_info=True, extra={"facts": {"url": feed.url}})
+        return _record_failure(ctx, feed, "internal", f"internal error (a bug, please report it): {exc!r}", None)
+
+
+def _record_failure(ctx: Context, feed: FeedState, kind: str, message: str, retry_after: float | None) -> CheckOutcome:
+    now = ctx.clock()
+    s = ctx.config.settings
+    delay = failure_backoff(
+        feed.interval, feed.error_count + 1, retry_after=retry_after, max_interval=s.max_interval, rng=ctx.rng
+    )
+    count = ctx.store.record_failure(
+        feed.url, now=now, kind=kind, message=message, next_check=now + timedelta(seconds=delay)
+    )
+    ctx.metrics.polls.labels("error").inc()
+    ctx.metrics.fetch_errors.labels(kind).inc()
+    event(
+        log,
+        "feed_failed",
+        logging.WARNING,
+        url=feed.url,
+        kind=kind,
+        error=message,
+        error_count=count,
+        retry_in=round(delay),
+    )
+    return CheckOutcome(feed.url, False, error=message)
+
+
+async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
+    s = ctx.config.settings
+    result = await fetcher.fetch(feed.fetch_url, etag=feed.etag, last_modified=feed.last_modified)
+    now = ctx.clock()
+    if result.moved_to:
+        event(log, "feed_moved", url=feed.url, new_url=result.moved_to)
+
+    def schedule(hint_ttl: int | None = None, new: int = 0) -> datetime:
+        hint = server_hint(result.headers, now, hint_ttl)
+        last_new = now.timestamp() if new else feed.last_new_story_at
+        seconds = next_interval(
+            feed.interval,
+            now=now,
+            last_new_story_at=last_new,
+            hint=hint,
+            min_interval=s.min_interval,
+            max_interval=s.max_interval,
+        )
+        return now + timedelta(seconds=seconds)
+
+    if result.not_modified or result.body is None:
+        ctx.store.record_check(feed.url, now=now, next_check=schedule(), moved_to=result.moved_to)
+        ctx.metrics.polls.labels("not_modified").inc()
+        event(log, "feed_not_modified", logging.DEBUG, url=feed.url)
+        return CheckOutcome(feed.url, True)
+    body_hash = hashlib.sha256(result.body).hexdigest()
+    if body_hash == feed.body_hash:
+        ctx.store.record_check(
+            feed.url,
+            now=now,
+            next_check=schedule(),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            moved_to=result.moved_to,
+        )
+        ctx.metrics.polls.labels("unchanged").inc()
+        return CheckOutcome(feed.url, True)
+
+    parsed = await ctx.parser.parse(result.body, feed_url=feed.url, source=feed.name, headers=result.headers)
+    # Only new and edited stories are matched, so only they are scored (None without semantic:).
+    known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
+    scores = None
+    if ctx.config.semantic is not None:
+        changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
+        scores = await score_stories_async(ctx.config, changed)
+    outcome = store_stories(ctx, feed, parsed.stories, now, scores, known=known)
+    ctx.store.record_check(
+        feed.url,
+        now=now,
+        next_check=schedule(parsed.ttl_seconds, outcome.new_stories),
+        etag=result.etag,
+        last_modified=result.last_modified,
+        body_hash=body_hash,
+        moved_to=result.moved_to,
+        new_stories=outcome.new_stories,
+    )
+    ctx.metrics.polls.labels("parsed").inc()
+    event(
+        log,
+        "feed_checked",
+        url=feed.url,
+        stories=len(parsed.stories),
+        new=outcome.new_stories,
+        alerts=outcome.alerts_queued,
+        warnings="; ".join(parsed.warnings) or None,
+    )
+    return outcome
+
+
+def store_stories(
+    ctx: Context,
+    feed: FeedState,
+    stories: Sequence[Story],
+    now: datetime,
+    scores: Mapping[str, SemanticScores] | None = None,
+    *,
+    known: Mapping[str, str] | None = None,
+) -> CheckOutcome:
+    """Match the new and edited stories of one poll and store them with their alerts
+    (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section;
+    ``known``: the stored content hashes of these stories, if the caller has read them)."""
+    s = ctx.config.settings
+    unique: dict[str, Story] = {}
+    for story in stories:
+        unique.setdefault(story.key, story)
+    if known is None:
+        known = ctx.store.known_hashes(feed.url, list(unique))
+    candidates = []
+    for story in unique.values():
+        digest = content_hash(story.title, story.summary)
+        if known.get(story.key) == digest:
+            continue
+        matches = judge_story(ctx.ruleset, ctx.config, story, scores).matches
+        if story.key not in known:
+            for m in matches:
+                ctx.metrics.matches.labels(m.rule_id).inc()
+        candidates.append(Candidate(story, matches, digest))
+    first_poll = feed.first_polled_at is None
+    since = now - timedelta(seconds=s.lookback if first_poll else s.retention)
+    saved = ctx.store.save_poll(
+        feed.url,
+        candidates,
+        now=now,
+        alert_since=since,
+        alert_undated=not first_poll,
+        dedup_window=s.dedup_window,
+        similarity=s.title_similarity,
+    )
+    ctx.metrics.stories_seen.inc(saved.new_stories)
+    return CheckOutcome(feed.url, True, saved.new_stories, saved.alerts_queued)
+
+
+async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -> list[CheckOutcome]:
+    """Check every due feed (or every active feed) concurrently; the fetcher bounds concurrency."""
+    now = ctx.clock()
+    feeds = ctx.store.feed_states(due_at=now if due_only else None)
+    ctx.parser.begin_poll(len(feeds))
+    outcomes = await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds))
+    ctx.store.set_mark("last_poll", ctx.clock().isoformat())
+    ctx.metrics.last_poll.set(ctx.clock().timestamp())
+    return list(outcomes)
+
+
+class Pacer:
+    """A token bucket per channel: ``rate`` messages per second with bursts of ``burst``, so a
+    backlog drains at about Slack's one-message-per-second-per-channel without 429 storms."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._tokens: dict[str, tuple[float, float]] = {}  # channel → (tokens, at)
+        self._blocked: dict[str, float] = {}
+
+    def wait(self, channel: str, now: float) -> float:
+        """Seconds until the channel may post (0 when it may post now)."""
+        blocked = self._blocked.get(channel, 0.0) - now
+        tokens, at = self._tokens.get(channel, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        return max(blocked, 0.0 if tokens >= 1 else (1 - tokens) / self.rate)
+
+    def take(self, channel: str, now: float) -> None:
+        tokens, at = self._tokens.get(channel, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - at) * self.rate)
+        self._tokens[channel] = (tokens - 1, now)
+
+    def block(self, channel: str, until: float) -> None:
+        self._blocked[channel] = max(until, self._blocked.get(channel, 0.0))
+
+
+@dataclass
+class DeliveryRound:
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+
+async def deliver_due(ctx: Context, notifier: Notifier, pacer: Pacer) -> DeliveryRound:
+    """Post the alerts that are due now, in order within each channel."""
+    s = ctx.config.settings
+    outcome = DeliveryRound()
+    waiting: set[str] = set()
+    for alert in ctx.store.due_alerts(ctx.clock()):
+        now = ctx.clock()
+        if alert.channel in waiting or pacer.wait(alert.channel, now.timestamp()) > 0:
+            waiting.add(alert.channel)
+            continue
+        pacer.take(alert.channel, now.timestamp())
+        message = build_message(alert)
+        ctx.store.mark_sending(alert.id, now)
+        result = await asyncio.to_thread(notifier.send, alert, message)
+        now = ctx.clock()
+        if result.ok:
+            ctx.store.mark_sent(alert.id, now, result.ts)
+            ctx.metrics.alerts_sent.inc()
+            if alert.created_at:
+                ctx.metrics.latency.observe(max(0.0, (now - alert.created_at).total_seconds()))
+            outcome.sent += 1
+            event(
+                log,
+                "alert_sent",
+                alert=alert.id,
+                channel=alert.channel,
+                kind=alert.kind,
+                rules=",".join(m.rule_id for m in alert.matches),
+                title=alert.story.title[:120],
+            )
+        elif result.permanent:
+            ctx.store.mark_failed(alert.id, now, result.error or "unknown", result.remedy)
+            ctx.metrics.alerts_failed.inc()
+            outcome.failed += 1
+            event(
+                log,
+                "alert_failed",
+                logging.ERROR,
+                alert=alert.id,
+                channel=alert.channel,
+                error=result.error,
+                remedy=result.remedy,
+            )
+        else:
+            delay = delivery_backoff(
+                alert.attempts + 1, base=s.retry_base, cap=s.retry_max, retry_after=result.retry_after, rng=ctx.rng
+            )
+            ctx.store.mark_retry(alert.id, now + timedelta(seconds=delay), result.error or "unknown")
+            ctx.metrics.delivery_errors.labels(result.error or "unknown").inc()
+            outcome.retrying += 1
+            waiting.add(alert.channel)
+            if result.retry_after is not None:
+                pacer.block(alert.channel, now.timestamp() + result.retry_after)
+            event(
+                log,
+                "alert_retry",
+                logging.WARNING,
+                alert=alert.id,
+                channel=alert.channel,
+                error=result.error,
+                retry_in=round(delay, 1),
+            )
+            if result.retry_after is None:
+                break  # Slack itself is failing: stop this round rather than hammer it
+    ctx.metrics.alerts_pending.set(ctx.store.pending_count())
+    return outcome

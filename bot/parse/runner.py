@@ -1,0 +1,129 @@
+"""Where feed documents are parsed: in a thread, or in worker processes when parsing is heavy.
+
+What it does: ``FeedParser.parse`` runs ``bot.parse.feed.parse_feed`` off the event loop and decides,
+poll by poll, whether a thread or a pool of worker processes does it (see the class). What it
+does not do: parse (parse/feed.py), fetch, or know about feeds beyond the bytes it is handed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import multiprocessing
+import os
+import signal
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from bot.observe.logs import event, get_logger
+from bot.parse.feed import ParsedFeed, parse_feed
+
+log = get_logger("parse_runner")
+
+PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worker processes
+# Parsing moves to worker processes when a poll's documents take this long each to parse in the
+# thread: the median of the last PROCESS_SAMPLE parses (a median, so that a first parse that
+# warms caches, or a moment of contention, does not decide it). Plain RSS takes ~1.3 ms, for which
+# the workers' start-up and pickling cost more than they save; feedparser takes 5-20 ms on a
+# typical feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
+HEAVY_PARSE = 0.004
+PROCESS_SAMPLE = 20
+LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class FeedParser:
+    """Runs ``parse_feed`` off the event loop: in a thread, or in worker processes when a poll's
+    parsing is heavy.
+
+    Most feeds parse in a millisecond or two (plain RSS takes the ElementTree path), and for
+    those a thread is cheapest: a pool of worker processes costs about a second of CPU to start
+    plus the pickling of every document and result. But parsing is CPU-bound Python that holds
+    the GIL, so a thread that parses for long (feedparser on big or unusual documents) makes
+    the event loop wait at every system call. So, in a poll of at least ``min_batch`` feeds on
+    a machine with more than one CPU, parses move to a pool of worker processes (one per CPU,
+    started with "spawn", so no thread of this process is ever forked, and their CPU time is
+    accounted to this process) once the median of the thread's last ``PROCESS_SAMPLE`` parses in
+    that poll reaches ``heavy_parse`` CPU-seconds, and a document of ``LARGE_BODY`` bytes or more
+    goes there from the start.
+    The pool stays up while polls keep using it and is shut down at the start of a poll that
+    follows one that did not, so a daemon whose ticks check a few feeds holds no extra
+    processes. A worker that dies (out of memory, a crash in C code) fails the parses in
+    flight; the next parse starts a new pool. Where worker processes cannot be made (no working
+    ``/dev/shm``), parsing stays in a thread.
+    """
+
+    def __init__(
+        self, workers: int | None = None, min_batch: int = PROCESS_BATCH, heavy_parse: float = HEAVY_PARSE
+    ) -> None:
+        self.workers = usable_cpus() if workers is None else workers
+        self.min_batch = min_batch
+        self.heavy_parse = heavy_parse
+        self._eligible = False  # this poll may use worker processes
+        self._pool_used = False  # this poll has used them
+        self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
+        self._pool: ProcessPoolExecutor | None = None
+
+    def begin_poll(self, feeds: int) -> None:
+        """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
+        self._eligible = self.workers > 1 and feeds >= self.min_batch
+        if not self._pool_used:
+            self.close(wait=False)
+        self._pool_used = False
+        self._recent.clear()
+
+    async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
+        call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
+        recent = self._recent
+        heavy = len(body) >= LARGE_BODY or (
+            len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse
+        )
+        pool = (self._pool or self._start()) if self._eligible and heavy else None
+        if pool is None:
+            return await asyncio.to_thread(self._timed, call)
+        self._pool_used = True
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, call)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+    def _timed(self, call: Callable[[], ParsedFeed]) -> ParsedFeed:
+        started = time.thread_time()
+        try:
+            return call()
+        finally:
+            self._recent.append(time.thread_time() - started)  # deque.append is thread-safe
+
+    def _start(self) -> ProcessPoolExecutor | None:
+        try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out
+            self._pool = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=signal.signal,
+                initargs=(signal.SIGINT, signal.SIG_IGN),
+            )
+        except (OSError, ImportError, NotImplementedError) as exc:  # no working sem_open (/dev/shm)
+            event(log, "parse_workers_unavailable", logging.WARNING, error=str(exc), action="parsing in a thread")
+            self.workers = 1
+            return None
+        event(log, "parse_workers_started", workers=self.workers)
+        return self._pool
+
+    def close(self, *, wait: bool = True) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=wait, cancel_futures=True)
