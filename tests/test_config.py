@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 
-from bot.config.load import parse_config, parse_duration, parse_size
+from bot.config.load import parse_config
+from bot.config.values import parse_duration, parse_size
 from bot.core.errors import ConfigError
 
 GOOD = textwrap.dedent(
