@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
-from bot.config.load import parse_config, parse_duration, parse_size
+from bot.config.load import parse_config
+from bot.config.values import parse_duration, parse_size
 from bot.core.errors import ConfigError
+from bot.core.settings import Settings
+from tests.conftest import run_cli
 
 GOOD = textwrap.dedent(
     """\
@@ -138,3 +143,101 @@ def test_match_body_defaults_to_true_and_can_be_switched_off() -> None:
     assert parse_config(GOOD).settings.match_body is True
     off = parse_config(GOOD.replace("settings:\n", "settings:\n  match_body: false\n"))
     assert off.settings.match_body is False
+
+
+# Every number rules.yaml sets (a rate, size, count, interval or fraction) with zero and with a
+# negative value: the problem a user sees, on the setting's own line. Zero used to pass for
+# channel_rate and then crash the delivery job every second (ZeroDivisionError).
+_DURATION = "must be greater than 0 (write a duration like 30s, 15m, 2h or 1d)"
+_SIZE = "must be greater than 0 (write a size like 512KB or 10MB)"
+_FRACTION = "must be between 0 and 1 (more than 0, at most 1)"
+_POSITIVE = "must be greater than 0"
+NOT_POSITIVE = [
+    ("poll_interval", "0s", "-15m", _DURATION),
+    ("lookback", "0h", "-24h", _DURATION),
+    ("min_interval", "0m", "-2m", _DURATION),
+    ("max_interval", "0h", "-6h", _DURATION),
+    ("retention", "0d", "-30d", _DURATION),
+    ("max_body_bytes", "0MB", "-10MB", _SIZE),
+    ("fetch_timeout", "0s", "-60s", _DURATION),
+    ("concurrency", "0", "-50", _POSITIVE),
+    ("per_host", "0", "-4", _POSITIVE),
+    ("dedup_window", "0h", "-48h", _DURATION),
+    ("title_similarity", "0", "-0.6", _FRACTION),
+    ("retry_base", "0s", "-5s", _DURATION),
+    ("retry_max", "0m", "-15m", _DURATION),
+    ("channel_rate", "0", "-1", _POSITIVE),
+    ("channel_burst", "0", "-2", _POSITIVE),
+    ("metrics_port", "0", "-9464", _POSITIVE),
+]
+
+
+def with_setting(key: str, value: str) -> tuple[str, int]:
+    """GOOD with ``settings.key`` set to value, and the line it is on."""
+    lines = GOOD.splitlines(keepends=True)
+    for number, line in enumerate(lines, start=1):
+        if line.startswith(f"  {key}:"):
+            lines[number - 1] = f"  {key}: {value}\n"
+            return "".join(lines), number
+    return GOOD.replace("settings:\n", f"settings:\n  {key}: {value}\n"), 3
+
+
+def test_the_table_covers_every_numeric_setting() -> None:
+    numeric = {f.name for f in fields(Settings) if f.type in ("float", "int", "int | None", "float | None")}
+    assert numeric == {key for key, *_ in NOT_POSITIVE}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [(key, value, message) for key, zero, negative, message in NOT_POSITIVE for value in (zero, negative)],
+)
+def test_zero_or_negative_numbers_are_refused_on_their_line(key: str, value: str, message: str) -> None:
+    text, line = with_setting(key, value)
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    (problem,) = info.value.problems
+    assert (problem.path, problem.line, problem.message) == (f"settings.{key}", line, message)
+    assert f"rules.yaml:line {line}: settings.{key}: {message}" in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["0s", "-5m"])
+def test_a_feed_interval_of_zero_or_less_is_refused_on_its_line(value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(GOOD.replace("interval: 5m", f"interval: {value}"))
+    (problem,) = info.value.problems
+    assert (problem.path, problem.line, problem.message) == ("feeds[0].interval", 12, _DURATION)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("channel_rate", "fast", "'fast' is not a number"),
+        ("channel_rate", ".nan", "'.nan' is not a number"),
+        ("title_similarity", "most", "'most' is not a number"),
+        ("poll_interval", "-soon", "'-soon' is not a duration: write a number and a unit, like 30s, 15m, 2h or 1d"),
+    ],
+)
+def test_a_number_that_is_not_one_says_so(key: str, value: str, message: str) -> None:
+    text, line = with_setting(key, value)
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    (problem,) = info.value.problems
+    assert (problem.path, problem.line, problem.message) == (f"settings.{key}", line, message)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [("channel_rate", "0.5", 0.5), ("max_body_bytes", "1KB", 1024), ("retry_base", "1s", 1.0), ("per_host", "1", 1)],
+)
+def test_small_positive_numbers_are_accepted(key: str, value: str, expected: float) -> None:
+    config = parse_config(with_setting(key, value)[0])
+    assert getattr(config.settings, key) == expected
+
+
+def test_check_refuses_a_channel_rate_of_zero_with_its_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(GOOD.replace("default_channel:", "channel_rate: 0\n  default_channel:"))
+    ran = run_cli("check", "--rules", str(rules))
+    assert ran.code == 2, (ran.stdout, ran.stderr)
+    assert f"{rules}:line 5: settings.channel_rate: must be greater than 0" in ran.stderr
+    assert "is valid" not in ran.stdout

@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.config.load import Config, parse_config
+from bot.config.load import parse_config
 from bot.core import semantic_files
 from bot.core.errors import ConfigError
 from bot.core.models import Alert, Neighbour, SemanticScores, Story
+from bot.core.settings import Config
 from bot.notify.message import build_message
 from bot.rules.match import RuleSet, compile_rules, match_story
 from bot.semantic.judge import judge, judge_story

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 
 from bot.cli.storyinput import load_story
-from bot.config.load import Config, Environment, load_config
+from bot.config.load import load_config
+from bot.core.settings import Config, Environment
 from bot.fetch.client import Fetcher
 from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.notify.slack import make_notifier

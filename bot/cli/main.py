@@ -19,8 +19,9 @@ from pathlib import Path
 
 from bot import __version__
 from bot.cli.reports import feeds_report, health_report, status_report
-from bot.config.load import Environment, load_config
+from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
+from bot.core.settings import POLL_TICK, RULES_FILE, STATE_DIR, Environment, health_limit
 from bot.observe.logs import configure_logging
 from bot.store.database import Store
 
@@ -29,11 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--rules",
-        default=os.environ.get("BOT_RULES", "rules.yaml"),
-        help="rules file (default: $BOT_RULES or ./rules.yaml)",
+        default=os.environ.get("BOT_RULES", RULES_FILE),
+        help=f"rules file (default: $BOT_RULES or ./{RULES_FILE})",
     )
     common.add_argument(
-        "--state", default=os.environ.get("BOT_STATE", "state"), help="state folder (default: $BOT_STATE or ./state)"
+        "--state",
+        default=os.environ.get("BOT_STATE", STATE_DIR),
+        help=f"state folder (default: $BOT_STATE or ./{STATE_DIR})",
     )
     common.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("BOT_LOG_FORMAT", "text"))
     common.add_argument(
@@ -51,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
         default=_env_int("BOT_METRICS_PORT"),
         help="serve /metrics and /healthz on this port (default: $BOT_METRICS_PORT; off)",
     )
-    run.add_argument("--poll-tick", type=float, default=15.0, help=argparse.SUPPRESS)
+    run.add_argument("--poll-tick", type=float, default=POLL_TICK, help=argparse.SUPPRESS)
     once = sub.add_parser("once", parents=[common], help="poll every feed once, deliver, exit")
     once.add_argument(
         "--drain",
@@ -78,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
     h = sub.add_parser("health", parents=[common], help="exit 0 if the daemon ticked recently")
-    h.add_argument("--max-age", type=float, default=None, help="seconds (default: 120)")
+    h.add_argument("--max-age", type=float, default=None, help=f"seconds (default: {health_limit():.0f})")
     return p
 
 

@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.core.settings import health_limit
 from bot.store.database import DB_NAME, Store
-
-DEFAULT_HEALTH_AGE = 120.0
 
 
 def _iso(ts: float | None) -> str | None:
@@ -135,7 +134,7 @@ def health_report(state_dir: Path, *, now: datetime, max_age: float | None) -> t
     if mark is None or (started is not None and started > mark):
         return False, "unhealthy: the daemon has not completed a poll tick since it started"
     age = now.timestamp() - datetime.fromisoformat(mark).timestamp()
-    limit = max_age or DEFAULT_HEALTH_AGE
+    limit = max_age or health_limit()  # the daemon's own /healthz uses its actual tick
     if age > limit:
         return False, f"unhealthy: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
     return True, f"healthy: last poll tick {age:.0f}s ago"

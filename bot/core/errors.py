@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.settings import RULES_FILE
+
 
 class BotError(Exception):
     """Base class of every error the bot raises on purpose."""
@@ -35,7 +37,7 @@ class Problem:
 class ConfigError(BotError):
     """The configuration is invalid. ``problems`` lists every problem found, in file order."""
 
-    def __init__(self, problems: list[Problem], source: str = "rules.yaml") -> None:
+    def __init__(self, problems: list[Problem], source: str = RULES_FILE) -> None:
         self.problems = problems
         self.source = source
         lines = "\n".join(f"  {source}:{p}" for p in problems)

@@ -32,6 +32,7 @@ import httpx
 
 from bot import USER_AGENT
 from bot.core.errors import FetchError
+from bot.core.settings import DEFAULTS
 from bot.fetch.decode import BodyDecoder, too_large
 from bot.fetch.guard import GuardedBackend
 
@@ -52,12 +53,12 @@ class FetchLimits:
 
     connect_timeout: float = 10.0
     read_timeout: float = 20.0  # the longest gap between two bytes
-    total_timeout: float = 60.0  # the whole request, redirects and body included
-    max_bytes: int = 10 * 1024 * 1024  # decoded body cap, enforced while streaming
+    total_timeout: float = DEFAULTS.fetch_timeout  # the whole request, redirects and body included
+    max_bytes: int = DEFAULTS.max_body_bytes  # decoded body cap, enforced while streaming
     max_redirects: int = 5
-    allow_private: bool = False  # settings.allow_private_addresses
-    concurrency: int = 50  # requests in flight overall
-    per_host: int = 4  # requests in flight per host (the host of the URL asked for)
+    allow_private: bool = DEFAULTS.allow_private_addresses
+    concurrency: int = DEFAULTS.concurrency  # requests in flight overall
+    per_host: int = DEFAULTS.per_host  # requests in flight per host (the host of the URL asked for)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError
 from bot.core.models import Alert, Match, Story
+from bot.core.settings import POLL_TICK, health_limit
 from bot.fetch.client import Fetcher
 from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.notify.slack import Notifier, build_message
@@ -32,7 +33,6 @@ from bot.rules.match import compile_config
 
 log = get_logger("daemon")
 STOP_GRACE = 8.0  # under docker stop's default 10 s
-POLL_TICK = 15.0
 DELIVERY_TICK = 1.0
 RELOAD_TICK = 2.0
 
@@ -214,8 +214,3 @@ class Daemon:
         if age > limit:
             return False, f"the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
         return True, f"ok, last poll tick {age:.0f}s ago"
-
-
-def health_limit(poll_tick: float) -> float:
-    """How old the last poll tick may be before the daemon counts as unhealthy."""
-    return max(120.0, 4 * poll_tick)

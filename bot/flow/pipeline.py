@@ -18,9 +18,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bot.config.load import Config
 from bot.core.errors import FeedParseError, FetchError
 from bot.core.models import SemanticScores, Story
+from bot.core.settings import Config
 from bot.fetch.client import Fetcher, FetchLimits
 from bot.flow.timing import delivery_backoff, failure_backoff, next_interval, server_hint
 from bot.notify.slack import Notifier, build_message

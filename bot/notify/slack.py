@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
+from bot.core.settings import DEFAULT_SLACK_API_URL, SLACK_TIMEOUT
 from bot.notify.message import (
     SlackMessage,
     build_message,
@@ -47,7 +48,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-DEFAULT_API_URL = "https://slack.com/api/"
 _SDK_LOG = logging.getLogger("bot.notify.slack.slack_sdk")
 _SDK_LOG.setLevel(logging.CRITICAL)  # the SDK's own lines can carry the webhook URL
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
@@ -133,7 +133,7 @@ def _remedy(code: str, channel: str | None, webhook: bool = False) -> str:
     if code in _LAYOUT:
         return _BUG
     if code in ("http_404", "http_405"):
-        return "no Slack Web API at SLACK_API_URL: it must end in /api/ (https://slack.com/api/)"
+        return f"no Slack Web API at SLACK_API_URL: it must end in /api/ ({DEFAULT_SLACK_API_URL})"
     return (_TOKEN_REMEDIES.get(code)
             or f"Slack refused the message ({code}): see Slack's documentation for this error")
 
@@ -174,7 +174,7 @@ class SlackApiNotifier:
 
     name = "slack-api"
 
-    def __init__(self, token: str, base_url: str = DEFAULT_API_URL, timeout: float = 15.0) -> None:
+    def __init__(self, token: str, base_url: str = DEFAULT_SLACK_API_URL, timeout: float = SLACK_TIMEOUT) -> None:
         from slack_sdk import WebClient  # imported when needed: the console sink never loads it
 
         self._client = WebClient(token=token, base_url=base_url, timeout=max(1, math.ceil(timeout)),
@@ -218,7 +218,7 @@ class WebhookNotifier:
 
     name = "slack-webhook"
 
-    def __init__(self, url: str, timeout: float = 15.0) -> None:
+    def __init__(self, url: str, timeout: float = SLACK_TIMEOUT) -> None:
         if not safe_url(url):
             raise ConfigError([Problem("SLACK_WEBHOOK_URL", None,
                                        "must be the https:// URL of a Slack incoming webhook")],
@@ -298,11 +298,11 @@ class ConsoleNotifier:
 
 
 def _api_base(value: str | None) -> str:
-    url = (value or "").strip() or DEFAULT_API_URL
+    url = (value or "").strip() or DEFAULT_SLACK_API_URL
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError([Problem("SLACK_API_URL", None, "must be an http(s) URL such as "
-                                   "https://slack.com/api/")], source="environment")
+                                   f"{DEFAULT_SLACK_API_URL}")], source="environment")
     if parts.path in ("", "/"):
         url = url.rstrip("/") + "/api/"
     return url if url.endswith("/") else url + "/"

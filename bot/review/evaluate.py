@@ -25,7 +25,7 @@ from bot.rules.match import RuleSet, match_story
 from bot.semantic.judge import judge
 
 if TYPE_CHECKING:
-    from bot.config.load import Config, SemanticSettings
+    from bot.core.settings import Config, SemanticSettings
 
 __all__ = ["Labelled", "Prediction", "Report", "Score", "predict", "read_labelled", "score"]
 

@@ -13,7 +13,7 @@ from bot.rules.match import RuleSet, explain_story, match_story
 from bot.semantic.judge import Judgement, describe_neighbour, judge
 
 if TYPE_CHECKING:
-    from bot.config.load import Config
+    from bot.core.settings import Config
 
 
 def _hits_text(hits: Sequence[Hit]) -> str:

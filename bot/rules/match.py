@@ -20,9 +20,9 @@ from typing import Any
 
 import ahocorasick
 
-from bot.config.load import Config
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS, Hit, Match, Rule, Story
+from bot.core.settings import Config
 from bot.rules.query import Document, Evaluation, Query, make_document, parse_query
 
 

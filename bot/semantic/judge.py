@@ -31,7 +31,7 @@ from bot.observe.logs import event, get_logger
 from bot.rules.match import RuleSet, match_story
 
 if TYPE_CHECKING:
-    from bot.config.load import Config, SemanticSettings
+    from bot.core.settings import Config, SemanticSettings
     from bot.semantic.model import SemanticModel
 
 log = get_logger("semantic")
