@@ -39,6 +39,7 @@ check: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy bot
+	$(BIN)/lint-imports --no-cache
 
 test: lint
 	$(BIN)/pytest -q $(ARGS)
