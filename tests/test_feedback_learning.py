@@ -76,3 +76,16 @@ def test_twenty_not_relevant_clicks_on_a_trap_pull_its_score_below_the_threshold
     assert facts["feedback_before"].startswith("precision 0.000")  # the old model alerted on it
     assert facts["feedback_after"] == "precision n/a recall n/a on 1"  # the new one does not
     print(f"trap score {before:.3f} -> {after:.3f} (threshold {threshold}); {facts}")
+
+
+def test_a_persons_label_replaces_a_shipped_example_on_the_same_story_and_weighs_per_person() -> None:
+    from bot.core.feedback import FeedbackExample
+    from bot.core.labelled import Labelled
+    from bot.semantic.learn import training_items
+
+    shipped = [Labelled("s1", "Police Buy  Face Recognition", "x", frozenset({"facial-recognition"})),
+               Labelled("s2", "Army drone contract", "y", frozenset({"military-ai"}))]
+    people = training_items([FeedbackExample("f1", "police buy face recognition", "x", (), votes=3)])
+    items, weights = layer.with_feedback(shipped, people)
+    assert [(i.id, i.labels, w) for i, w in zip(items, weights, strict=True)] == [
+        ("s2", frozenset({"military-ai"}), 1.0), ("f1", frozenset(), 3.0)]
