@@ -95,11 +95,15 @@ def test_not_relevant_click_is_acknowledged_shown_exported_and_read_by_eval(tmp_
             updates = [r for r in fake.requests if r["method"] == "chat.update"]
             assert [u["ok"] for u in updates] == [True]
         assert "feedback_received" in log.read_text()
+        assert APP_TOKEN not in log.read_text() and fake.token not in log.read_text()
     state = ["--state", str(tmp_path / "state")]
     exported = run_cli("feedback", "export", *state)
     assert exported.code == 0, exported.stderr
     lines = [json.loads(line) for line in exported.stdout.splitlines()]
     assert [(x["title"], x["labels"], x["votes"], x["rules"]) for x in lines] == [(title, [], 1, ["police-face"])]
+    assert run_cli("feedback", "export", "--since", "7d", *state).stdout == exported.stdout
+    bad = run_cli("feedback", "export", "--since", "last tuesday", *state)
+    assert bad.code == 1 and "--since last tuesday" in bad.stderr
     (tmp_path / "feedback.jsonl").write_text(exported.stdout)
     evaluated = run_cli("eval", str(tmp_path / "feedback.jsonl"), "--json", "--rules", str(tmp_path / "rules.yaml"))
     assert evaluated.code == 0, evaluated.stderr

@@ -158,3 +158,36 @@ def test_a_category_click_carries_the_alert_from_its_block() -> None:
     (got,) = parse_clicks(payload)
     assert (got.alert_id, got.verdict, got.category, got.channel_id, got.message_ts, got.user_name) == (
         42, CATEGORY, "military-ai", "C1", "1.000001", "ada")
+
+
+def test_status_names_the_rules_with_low_precision(store: Store) -> None:
+    from bot.cli.reports import status_report
+
+    for n in range(3):
+        noisy = alert_for(store, f"n{n}", f"Unrelated story number {n} {'x' * n}", m("noisy-rule", "military-ai"))
+        record_click(store, click(noisy, NOT_RELEVANT), NOW)
+    text = status_report(store, as_json=False, now=NOW)
+    assert "noisy-rule" in text.split("low precision")[1]
+    assert json.loads(status_report(store, as_json=True, now=NOW))["feedback"]["low_precision_rules"] == ["noisy-rule"]
+
+
+def test_an_app_token_without_a_bot_token_or_of_the_wrong_kind_turns_nothing_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.notify.socket import FeedbackNotifier, make_feedback
+
+    hook = {"SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/x"}
+    for env in (hook, {"SLACK_BOT_TOKEN": "xoxb-1"}):
+        plain = make_notifier(env)
+        assert make_feedback(env, plain, ["a"]) == (plain, None)  # no app token: nothing changes
+    with caplog.at_level("WARNING", logger="ethics_bot"):
+        plain = make_notifier(hook)
+        assert make_feedback({**hook, "SLACK_APP_TOKEN": "xapp-1"}, plain, ["a"]) == (plain, None)
+        bot = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}
+        plain = make_notifier(bot)
+        assert make_feedback(bot, plain, ["a"]) == (plain, None)
+    assert [r.getMessage() for r in caplog.records] == ["feedback_buttons_off", "feedback_buttons_off"]
+    on = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1-A1-2-abc"}
+    notifier, listener = make_feedback(on, make_notifier(on), ["a"])
+    assert isinstance(notifier, FeedbackNotifier) and listener is not None
+    assert "xapp" not in repr(listener) and "xoxb" not in repr(notifier)
