@@ -1,9 +1,11 @@
 """The daemon: APScheduler jobs on one asyncio loop.
 
 Jobs: a poll tick (checks the feeds that are due), a delivery tick (posts what is due), a rules
-reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one) and
-a daily prune. SIGTERM and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE``
-seconds to finish, and return 0. Owns apscheduler; the units of work are in flow/pipeline.py.
+reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one),
+a daily prune, the semantic layer's retraining on feedback (at start, then daily) and, with
+Socket Mode on, a feedback tick that stores and shows the clicks (flow/feedback.py). SIGTERM
+and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE`` seconds to finish, and
+return 0. Owns apscheduler; the units of work are in flow/pipeline.py.
 """
 
 from __future__ import annotations
