@@ -17,6 +17,7 @@ from bot.core.settings import Config, Environment
 from bot.fetch.client import Fetcher
 from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.notify.slack import make_notifier
+from bot.notify.socket import make_feedback
 from bot.observe.logs import event, get_logger
 from bot.review.evaluate import evaluate, format_report, read_labelled
 from bot.review.explain import explain_text
@@ -92,12 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     store = Store(args.state)
     ctx = Context(config=config, ruleset=ruleset, store=store)
     store.sync_feeds(config.feeds, ctx.clock())
-    notifier = make_notifier(os.environ)
+    categories = sorted({r.category for r in config.rules} | set(config.semantic.categories if config.semantic else ()))
+    notifier, listener = make_feedback(os.environ, make_notifier(os.environ), categories)
     port = args.metrics_port or config.settings.metrics_port
     options = DaemonOptions(rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick)
 
     async def main() -> int:
-        return await Daemon(ctx, notifier, options).run()
+        return await Daemon(ctx, notifier, options, listener).run()
 
     return asyncio.run(main())
 

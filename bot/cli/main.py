@@ -1,4 +1,4 @@
-"""Command line: ``ethics-bot run | once | check | test | eval | feeds | status | health``.
+"""Command line: ``ethics-bot run | once | check | test | eval | feeds | status | feedback | health``.
 
 Wires config, store, fetcher, matcher and notifier together; the work itself lives in the
 stage modules. Every command takes ``--rules`` (default ``$BOT_RULES`` or ``./rules.yaml``) and
@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
+from bot.cli.feedback import add_parser as add_feedback_parser
+from bot.cli.feedback import cmd_feedback
 from bot.cli.reports import feeds_report, health_report, status_report
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
@@ -80,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("feeds", "each feed's health"), ("status", "alerts pending/sent/failed per channel")):
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
+    add_feedback_parser(sub, common)
     h = sub.add_parser("health", parents=[common], help="exit 0 if the daemon ticked recently")
     h.add_argument("--max-age", type=float, default=None, help=f"seconds (default: {health_limit():.0f})")
     return p
@@ -172,6 +175,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _heavy("run"),
     "test": _heavy("test"),
     "eval": _heavy("eval"),
+    "feedback": cmd_feedback,
 }
 
 

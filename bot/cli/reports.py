@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli.feedback import rules_data, rules_lines
 from bot.core.settings import health_limit
 from bot.store.database import DB_NAME, Store
 
@@ -93,6 +94,7 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
         "last_tick": store.get_mark("last_tick"),
         "failing_feeds": failing,
         "recent_failures": store.failed_alerts(10),
+        "feedback": rules_data(store, now),
     }
 
 
@@ -115,6 +117,7 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
         lines += ["", "alerts that failed for good (newest first):"]
         for f in data["recent_failures"]:
             lines.append(f"  #{f['id']} {f['channel']}: {f['last_error']} — {f['remedy'] or ''} ({f['title'][:60]})")
+    lines += rules_lines(data["feedback"])
     if data["failing_feeds"]:
         lines += ["", "failing feeds:"]
         for f in data["failing_feeds"]:

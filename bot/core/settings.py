@@ -100,6 +100,7 @@ class Environment:
     slack_bot_token: str | None = field(default=None, repr=False)
     slack_webhook_url: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_app_token: str | None = field(default=None, repr=False)  # Socket Mode: feedback buttons
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Environment:
@@ -107,7 +108,8 @@ class Environment:
             slack_bot_token=env.get("SLACK_BOT_TOKEN") or None,
             slack_webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
             slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
+            slack_app_token=env.get("SLACK_APP_TOKEN") or None,
         )
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.slack_bot_token, self.slack_webhook_url) if s]
+        return [s for s in (self.slack_bot_token, self.slack_webhook_url, self.slack_app_token) if s]

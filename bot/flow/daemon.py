@@ -1,9 +1,11 @@
 """The daemon: APScheduler jobs on one asyncio loop.
 
 Jobs: a poll tick (checks the feeds that are due), a delivery tick (posts what is due), a rules
-reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one) and
-a daily prune. SIGTERM and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE``
-seconds to finish, and return 0. Owns apscheduler; the units of work are in flow/pipeline.py.
+reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one),
+a daily prune, the semantic layer's retraining on feedback (at start, then daily) and, with
+Socket Mode on, a feedback tick that stores and shows the clicks (flow/feedback.py). SIGTERM
+and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE`` seconds to finish, and
+return 0. Owns apscheduler; the units of work are in flow/pipeline.py.
 """
 
 from __future__ import annotations
@@ -25,8 +27,10 @@ from bot.core.errors import BotError, ConfigError
 from bot.core.models import Alert, Match, Story
 from bot.core.settings import POLL_TICK, health_limit
 from bot.fetch.client import Fetcher
+from bot.flow.feedback import handle_clicks, learn
 from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
 from bot.notify.slack import Notifier, build_message
+from bot.notify.socket import SocketListener
 from bot.observe.logs import event, get_logger
 from bot.observe.metrics import MetricsServer
 from bot.rules.match import compile_config
@@ -35,6 +39,7 @@ log = get_logger("daemon")
 STOP_GRACE = 8.0  # under docker stop's default 10 s
 DELIVERY_TICK = 1.0
 RELOAD_TICK = 2.0
+FEEDBACK_TICK = 0.25
 
 
 def file_digest(path: Path) -> str | None:
@@ -56,9 +61,11 @@ class DaemonOptions:
 class Daemon:
     """Runs until stopped; ``run`` returns the process exit code."""
 
-    def __init__(self, ctx: Context, notifier: Notifier, options: DaemonOptions) -> None:
+    def __init__(self, ctx: Context, notifier: Notifier, options: DaemonOptions,
+                 listener: SocketListener | None = None) -> None:
         self.ctx = ctx
         self.notifier = notifier
+        self.listener = listener  # Socket Mode: feedback buttons (None without SLACK_APP_TOKEN)
         self.options = options
         s = ctx.config.settings
         self.pacer = Pacer(s.channel_rate, s.channel_burst)
@@ -139,6 +146,13 @@ class Daemon:
         if not result.ok:
             event(log, "ops_message_failed", logging.WARNING, channel=channel, error=result.error)
 
+    async def _feedback(self) -> None:
+        assert self.listener is not None
+        await handle_clicks(self.ctx, self.listener)
+
+    async def _learn(self) -> None:
+        await learn(self.ctx)
+
     async def _prune(self) -> None:
         removed = self.ctx.store.prune(self.ctx.clock(), self.ctx.config.settings.retention)
         event(log, "pruned", stories=removed)
@@ -160,7 +174,11 @@ class Daemon:
             ("deliver", o.delivery_tick, self._deliver),
             ("reload", o.reload_tick, self._reload),
             ("prune", 86400.0, self._prune),
+            ("learn", 86400.0, self._learn),  # at start, then daily: feedback into the semantic layer
         ]
+        if self.listener is not None:
+            jobs.append(("feedback", FEEDBACK_TICK, self._feedback))
+            self.listener.start()
         async with Fetcher(fetch_limits(self.ctx.config)) as fetcher:
             self.fetcher = fetcher
             for name, seconds, fn in jobs:
@@ -192,6 +210,8 @@ class Daemon:
             await self.stop_event.wait()
             event(log, "daemon_stopping", inflight=len(self.inflight))
             scheduler.shutdown(wait=False)
+            if self.listener is not None:
+                self.listener.close()
             if self.inflight:
                 _, late = await asyncio.wait(set(self.inflight), timeout=STOP_GRACE)
                 for task in late:

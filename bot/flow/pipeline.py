@@ -30,6 +30,7 @@ from bot.parse.runner import FeedParser
 from bot.rules.match import RuleSet
 from bot.semantic.judge import judge_story, score_stories_async
 from bot.store.database import Candidate, FeedState, Store
+from bot.store.feedback import drop_if_muted
 
 log = get_logger("pipeline")
 Clock = Callable[[], datetime]
@@ -280,6 +281,8 @@ async def deliver_due(ctx: Context, notifier: Notifier, pacer: Pacer) -> Deliver
         if alert.channel in waiting or pacer.wait(alert.channel, now.timestamp()) > 0:
             waiting.add(alert.channel)
             continue
+        if alert.kind in ("also", "update") and drop_if_muted(ctx.store, alert.id, now):
+            continue  # someone pressed "Mute this story" on the first alert
         pacer.take(alert.channel, now.timestamp())
         message = build_message(alert)
         ctx.store.mark_sending(alert.id, now)

@@ -316,13 +316,17 @@ def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def train_logistic(x: NDArray[np.float64], y: NDArray[np.float64], l2: float) -> NDArray[np.float64]:
-    """Weights (bias last) of an L2-regularised logistic regression with balanced class weights,
-    by ``NEWTON_STEPS`` Newton steps from zero: deterministic, and converged long before."""
+def train_logistic(
+    x: NDArray[np.float64], y: NDArray[np.float64], l2: float, sample_weight: NDArray[np.float64] | None = None
+) -> NDArray[np.float64]:
+    """Weights (bias last) of an L2-regularised logistic regression with balanced class weights
+    (times ``sample_weight`` when given), by ``NEWTON_STEPS`` Newton steps from zero:
+    deterministic, and converged long before."""
     n, d = x.shape
     xb = np.hstack([x, np.ones((n, 1))])
-    positives = float(y.sum())
-    weight = np.where(y > 0, n / (2.0 * max(positives, 1.0)), n / (2.0 * max(n - positives, 1.0)))
+    sw = np.ones(n) if sample_weight is None else sample_weight
+    total, positives = float(sw.sum()), float((sw * y).sum())
+    weight = sw * np.where(y > 0, total / (2.0 * max(positives, 1.0)), total / (2.0 * max(total - positives, 1.0)))
     ridge = np.full(d + 1, l2)
     ridge[-1] = 1e-6  # the bias is (almost) free
     w = np.zeros(d + 1)
@@ -346,9 +350,11 @@ class _Examples:
 class SemanticModel:
     """Per-category probabilities for stories, with the nearest labelled example."""
 
-    def __init__(self, encoder: Encoder, examples: Sequence[Labelled], categories: Iterable[str], l2: float = L2):
+    def __init__(self, encoder: Encoder, examples: Sequence[Labelled], categories: Iterable[str], l2: float = L2,
+                 weights: Sequence[float] | None = None):
         self.encoder = encoder
         items = tuple(examples)
+        sw = None if weights is None else np.asarray(weights, dtype=np.float64)
         vectors = encoder.embed_examples([story_text(e.title, e.summary) for e in items])
         self.examples = _Examples(items, vectors)
         x = vectors.astype(np.float64)
@@ -359,7 +365,7 @@ class SemanticModel:
         for category in sorted(set(categories)):
             y = np.array([category in e.labels for e in items], dtype=np.float64)
             if 0 < y.sum() < len(items):  # a classifier needs positives and negatives
-                self.weights[category] = train_logistic(z, y, l2)
+                self.weights[category] = train_logistic(z, y, l2, sw)
 
     @property
     def categories(self) -> tuple[str, ...]:
@@ -427,6 +433,31 @@ def read_examples(paths: Sequence[str]) -> list[Labelled]:
     return out
 
 
+_FEEDBACK: tuple[tuple[Labelled, float], ...] = ()  # people's labels, with their weight
+PERSON_WEIGHT = 1.0  # each person's verdict counts as much as one shipped example ...
+
+
+def _same(title: str) -> str:
+    return " ".join(title.casefold().split())
+
+
+def with_feedback(
+    shipped: Sequence[Labelled], feedback: Sequence[tuple[Labelled, float]]
+) -> tuple[list[Labelled], list[float]]:
+    """The training set: the shipped examples, except those on a story people labelled (same
+    headline), then people's labels with their weights. ... and replaces the shipped one."""
+    judged = {_same(item.title) for item, _ in feedback}
+    kept = [e for e in shipped if _same(e.title) not in judged]
+    return kept + [item for item, _ in feedback], [1.0] * len(kept) + [w for _, w in feedback]
+
+
+def use_feedback(feedback: Sequence[tuple[Labelled, float]]) -> None:
+    """Train every model built from now on with these labelled stories (see ``with_feedback``)."""
+    global _FEEDBACK
+    with _LOCK:
+        _FEEDBACK = tuple(feedback)
+
+
 def load_model(model: str | None, example_paths: Sequence[str], categories: Iterable[str]) -> SemanticModel:
     """A trained model for these settings, built once per process and reused while the model
     folder and the example files are unchanged (a rules.yaml reload costs nothing then)."""
@@ -438,12 +469,13 @@ def load_model(model: str | None, example_paths: Sequence[str], categories: Iter
             stamps.append((str(p.resolve()), hashlib.sha256(p.read_bytes()).hexdigest()))
         except OSError as exc:
             raise BotError(f"cannot read semantic examples {path}: {exc}") from exc
-    key = (encoder.folder, tuple(stamps), tuple(sorted(set(categories))))
+    key = (encoder.folder, tuple(stamps), tuple(sorted(set(categories))), _FEEDBACK)
     with _LOCK:
         cached = _MODELS.get(key)
     if cached is not None:
         return cached
-    built = SemanticModel(encoder, read_examples(example_paths), categories)
+    items, weights = with_feedback(read_examples(example_paths), _FEEDBACK)
+    built = SemanticModel(encoder, items, categories, weights=weights)
     with _LOCK:
         _MODELS.clear()  # keep one trained model: the current rules' one
         _MODELS[key] = built

@@ -24,6 +24,7 @@ from typing import Any
 
 from bot.core.errors import StoreError
 from bot.core.models import Alert, Feed, Hit, Match, Span, Story
+from bot.store.feedback import MIGRATION as FEEDBACK_MIGRATION
 from bot.store.identity import same_story, title_tokens
 
 DB_NAME = "bot.sqlite3"
@@ -61,6 +62,7 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_cluster ON alerts(cluster_id, channel, kind);
     CREATE TABLE runtime (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    FEEDBACK_MIGRATION,  # 2: clicks on the feedback buttons (store/feedback.py)
 )
 
 MAX_THREAD_NOTES = 10  # "also reported by" replies per story and channel

@@ -8,8 +8,9 @@ request looked like (``fake.requests``: status, error, thread flags, mention ana
 limits), and inject faults (``fail_next``, ``set_down``, ``set_ratelimit_every``,
 ``set_channel_rate``, ``reset``).
 
-It does not implement any other Slack method, real permissions or scopes, message editing,
-threads' reply counts, or Slack's undocumented splitting of long messages.
+It does not implement any other Slack method, real permissions or scopes, threads' reply
+counts, or Slack's undocumented splitting of long messages; ``fake_slack_socket.FakeSocketMode``
+adds Socket Mode (``apps.connections.open`` and its WebSocket) and ``chat.update``.
 
 Standalone, for container smoke tests::
 

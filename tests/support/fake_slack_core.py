@@ -198,6 +198,13 @@ class SlackCore:
             self._messages.append(message)
             self._by_ts[(message.channel_id, message.ts)] = message
 
+    def replace_message(self, message: PostedMessage) -> None:
+        """Swap the stored message with the same channel and ``ts`` for ``message`` (chat.update)."""
+        with self.lock:
+            key = (message.channel_id, message.ts)
+            self._messages = [message if (m.channel_id, m.ts) == key else m for m in self._messages]
+            self._by_ts[key] = message
+
     def record(self, entry: dict[str, Any]) -> None:
         """Append one request's log record (and write it to the JSON-lines log, if any)."""
         with self.lock:
