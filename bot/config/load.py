@@ -18,7 +18,9 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.config.channels import check_channels
 from bot.core import semantic_files
+from bot.core.delivery import ChannelDelivery
 from bot.core.errors import BotError, ConfigError, Problem, QuerySyntaxError
 from bot.core.labelled import read_labelled
 from bot.core.models import SEVERITIES, Feed, Rule, RuleSemantic
@@ -62,6 +64,8 @@ class Settings:
     channel_burst: int = 2
     metrics_port: int | None = None
     match_body: bool = True
+    digest_over: int = 10  # more alerts than this due at once in a channel go as one digest (0: off)
+    feed_alert_after: int = 3  # consecutive failures before ops_channel is told about a feed
 
 
 DEFAULT_THRESHOLD = 0.5
@@ -94,6 +98,7 @@ class Config:
     rules: tuple[Rule, ...]
     path: str = "rules.yaml"
     semantic: SemanticSettings | None = None  # None: no semantic layer (numpy is never imported)
+    channels: Mapping[str, ChannelDelivery] = field(default_factory=dict)  # channels: (delivery modes)
 
 
 def parse_duration(text: str) -> float:
@@ -187,6 +192,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _count_or_off(text: str) -> int:
+    """A positive whole number, or ``off`` (0: never)."""
+    if text.lower() in ("off", "false", "no", "never", "0"):
+        return 0
+    return _positive_int(text)
+
+
 def _port(text: str) -> int:
     value = _positive_int(text)
     if value > 65535:
@@ -240,6 +252,8 @@ _SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "channel_burst": _positive_int,
     "metrics_port": _port,
     "match_body": _boolean,
+    "digest_over": _count_or_off,
+    "feed_alert_after": _positive_int,
 }
 
 
@@ -535,7 +549,7 @@ def _check_rules_semantic(c: _Checker, rules_node: yaml.Node, semantic: Semantic
             c.add(f"rules[{i}].semantic", at, f"no labelled example has the category {name!r}, so it has no score")
 
 
-_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules", "semantic"}
+_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules", "semantic", "channels"}
 
 
 def parse_config(text: str, source: str = "rules.yaml") -> Config:
@@ -575,10 +589,12 @@ def parse_config(text: str, source: str = "rules.yaml") -> Config:
         semantic = _check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
     if "rules" in items:
         _check_rules_semantic(c, items["rules"][1], semantic)
+    channels = check_channels(items["channels"][1], c.add, _channel) if "channels" in items else {}
     if c.problems:
         c.problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(c.problems, source)
-    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic)
+    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic,
+                  channels=channels)
 
 
 def load_config(path: str | Path) -> Config:
