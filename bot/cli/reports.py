@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.flow.feedhealth import health_states
 from bot.store.database import DB_NAME, Store
 
 DEFAULT_HEALTH_AGE = 120.0
@@ -37,6 +38,7 @@ def _ago(ts: float | None, now: datetime) -> str:
 
 def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
     states = store.feed_states()
+    health = health_states(store, now)
     rows: list[dict[str, Any]] = [
         {
             "url": f.url,
@@ -48,6 +50,7 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
             "error_count": f.error_count,
             "next_check": _iso(f.next_check_at),
             "stories_seen": f.stories_seen,
+            **health.get(f.url, {}),
         }
         for f in states
     ]
@@ -57,8 +60,16 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
         return "No feeds yet: run `ethics-bot once` or start the daemon, then look again."
     lines = []
     for f in states:
-        health = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
-        lines.append(f"{health:<12} {f.name} <{f.url}>")
+        about = health.get(f.url, {})
+        label = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
+        label = "SILENT" if about.get("health") == "silent" else label
+        lines.append(f"{label:<12} {f.name} <{f.url}>")
+        if about.get("health") == "failing":
+            told = f"ops channel told {about['ops_told_at']}" if about.get("ops_told_at") else "ops channel not told"
+            lines.append(f"{'':<12} failing since {about.get('failing_since') or 'unknown'}; {told}")
+        elif about.get("health") == "silent":
+            told = f"ops channel told {about['ops_told_at']}" if about.get("ops_told_at") else "ops channel not told"
+            lines.append(f"{'':<12} nothing new for {about['silent_for']} (usually every {about['usual_gap']}); {told}")
         lines.append(
             f"{'':<12} last success {_ago(f.last_success_at, now)}, next check {_ago(f.next_check_at, now)}"
             f", {f.stories_seen} stories seen"
