@@ -74,9 +74,14 @@ def _parser() -> argparse.ArgumentParser:
         help="K-fold cross-validation of the semantic layer: each story is scored by a classifier "
         "trained without it (use when FILE is also in semantic.examples)",
     )
-    for name, text in (("feeds", "each feed's health"), ("status", "alerts pending/sent/failed per channel")):
+    for name, text in (("feeds", "each feed's health; feeds import FILE.opml, feeds export [FILE]"),
+                       ("status", "alerts pending/sent/failed per channel")):
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
+    feeds = sub.choices["feeds"]
+    feeds.add_argument("action", nargs="?", choices=("import", "export"),
+                       help="import: add an OPML file's feeds to rules.yaml (comments kept); export: write OPML 2.0")
+    feeds.add_argument("file", nargs="?", help="the OPML file (export: default stdout)")
     h = sub.add_parser("health", parents=[common], help="exit 0 if the daemon ticked recently")
     h.add_argument("--max-age", type=float, default=None, help="seconds (default: 120)")
     return p
@@ -116,6 +121,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
+    if args.action:
+        from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
+
+        return (cmd_feeds_import if args.action == "import" else cmd_feeds_export)(args)
     store = Store(args.state)
     print(feeds_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
