@@ -50,7 +50,8 @@ def test_40_matching_stories_at_once_arrive_as_at_most_3_messages_naming_all_40(
         assert not [r for r in fake.requests if r.get("error")]
         status = json.loads(run_cli("status", "--json", "--state", str(workdir / "state")).stdout)
         assert status["channels"] == [
-            {"channel": "#ethics-alerts", "pending": 0, "sent": 40, "failed": 0, "oldest_pending_age_seconds": None}
+            {"channel": "#ethics-alerts", "pending": 0, "sent": 40, "failed": 0, "oldest_pending_age_seconds": None,
+             "held": 0, "next_release": None}
         ]
         once(workdir, fake)  # nothing is sent twice
         assert len(fake.messages) <= 3
@@ -65,6 +66,22 @@ def test_ten_stories_at_once_still_go_one_by_one(workdir: Path) -> None:
             rules_text([feeds.url("/f.xml")], ["#ethics-alerts"], extra="  channel_rate: 100\n  channel_burst: 20\n"))
         once(workdir, fake)
         assert sorted(m.blocks[0]["text"]["text"] for m in fake.messages) == sorted(it.title for it in items)
+
+
+def test_a_digest_channel_holds_its_alerts_and_status_says_until_when(workdir: Path) -> None:
+    rng = random.Random(18)
+    items = [Item(unique_title(rng, n, "kw0"), "", guid=f"g{n}", published=minutes_ago(1)) for n in range(3)]
+    with FeedServer() as feeds, FakeSlack() as fake:
+        feeds.set_feed("/f.xml", rss(items))
+        extra = 'channels:\n  "#ethics-alerts": {mode: digest, digest: daily, at: "08:00"}\n'
+        (workdir / "rules.yaml").write_text(rules_text([feeds.url("/f.xml")], ["#ethics-alerts"]) + extra)
+        once(workdir, fake, drain=0)
+        assert fake.messages == []
+        status = json.loads(run_cli("status", "--json", "--state", str(workdir / "state")).stdout)
+        (row,) = status["channels"]
+        assert row["held"] == 3 and row["pending"] == 0 and row["next_release"].endswith("T08:00:00Z")
+        text = run_cli("status", "--state", str(workdir / "state")).stdout
+        assert "3 held for a digest or quiet hours" in text
 
 
 def test_a_digest_of_long_stories_splits_only_where_block_kit_forces_it() -> None:

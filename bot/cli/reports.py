@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.flow.feedhealth import health_states
 from bot.store.database import DB_NAME, Store
+from bot.store.holds import Holds
 
 DEFAULT_HEALTH_AGE = 120.0
 
@@ -94,6 +95,14 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
                 "oldest_pending_age_seconds": round(now.timestamp() - oldest, 1) if oldest else None,
             }
         )
+    held = {h.channel: h for h in Holds(store).summary()}
+    for row in channels:
+        h = held.pop(row["channel"], None)
+        row["held"] = h.held if h else 0
+        row["next_release"] = _iso(h.next_release.timestamp()) if h and h.next_release else None
+    for h in held.values():  # a channel whose every alert is held
+        channels.append({"channel": h.channel, "pending": 0, "sent": 0, "failed": 0, "oldest_pending_age_seconds": None,
+                         "held": h.held, "next_release": _iso(h.next_release.timestamp()) if h.next_release else None})
     failing = [
         {"url": f.url, "name": f.name, "error_count": f.error_count, "last_error": f.last_error}
         for f in store.feed_states()
@@ -120,6 +129,7 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
             lines.append(
                 f"{c['channel']:<28} {c['pending']:>7} {c['sent']:>6} {c['failed']:>6}  "
                 f"{'-' if age is None else f'{age:.0f}s'}"
+                + (f"  ({c['held']} held for a digest or quiet hours until {c['next_release']})" if c["held"] else "")
             )
     else:
         lines.append("no alerts yet")

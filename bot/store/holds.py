@@ -67,6 +67,9 @@ class Holds:
 
     def release_due(self, now: datetime) -> int:
         """Held alerts whose time has come become pending again. Returns how many."""
+        if _db(self.store).execute("SELECT 1 FROM alert_holds WHERE released = 0 AND release_at <= ? LIMIT 1",
+                                   (now.timestamp(),)).fetchone() is None:
+            return 0  # the usual case, every delivery tick: no write lock taken
         with self.store.transaction() as db:
             ids = [r[0] for r in db.execute(
                 "SELECT alert_id FROM alert_holds WHERE released = 0 AND release_at <= ?", (now.timestamp(),))]
