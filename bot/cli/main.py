@@ -109,6 +109,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
         f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
     )
+    for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
+        missing = feed.access.missing_env(os.environ) if feed.access else []
+        if missing:
+            print(f"note: feed {feed.url} needs {', '.join(missing)} set in the environment of the daemon")
     if config.semantic is not None:
         s = config.semantic
         print(

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from bot.config.access import check_access
 from bot.config.channels import check_channels
 from bot.core import semantic_files
 from bot.core.delivery import ChannelDelivery
@@ -299,7 +300,7 @@ def _check_lists(c: _Checker, node: yaml.Node) -> dict[str, tuple[str, ...]]:
     return lists
 
 
-_FEED_KEYS = {"url", "name", "interval"}
+_FEED_KEYS = {"url", "name", "interval", "headers", "auth"}
 
 
 def _check_feeds(c: _Checker, node: yaml.Node, settings: Settings) -> tuple[Feed, ...]:
@@ -332,7 +333,8 @@ def _check_feeds(c: _Checker, node: yaml.Node, settings: Settings) -> tuple[Feed
         interval = settings.poll_interval
         if "interval" in items:
             interval = c.convert(items["interval"][1], f"{path}.interval", parse_duration) or interval
-        feeds.append(Feed(url=url, name=name or parts.netloc, interval=interval))
+        access = check_access(items, path, c.add)
+        feeds.append(Feed(url=url, name=name or parts.netloc, interval=interval, access=access))
     return tuple(feeds)
 
 
