@@ -108,6 +108,19 @@ def test_a_digest_of_long_stories_splits_only_where_block_kit_forces_it() -> Non
         assert full or blocks_text_length(list(part.message.blocks)) + len(first["text"]["text"]) > 10_000
     assert len(build_digest(alerts[:3], "Digest")) == 1
 
+def test_story_text_in_a_digest_cannot_mention_anyone_or_forge_a_link() -> None:
+    from bot.core.models import Alert, Match, Story
+
+    story = Story(key="k", feed_url="f", source="<@U123> *Src*", title="<!channel> <https://evil.example|click> & *x*",
+                  summary="", link="https://ok.example/a")
+    alert = Alert(id=1, channel="#c", story=story, matches=(Match("r", "c", "high", "#c"),))
+    (part,) = build_digest([alert], "Digest")
+    text = message_text(part.message)
+    assert "<!channel>" not in text and "<@U123>" not in text and "<https://evil" not in text
+    assert "&lt;!channel&gt;" in text and "&amp;" in text
+    assert "<https://ok.example/a|" in text
+
+
 RULES = """\
 version: 1
 settings:

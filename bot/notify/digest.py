@@ -14,6 +14,7 @@ It does not send, store or decide what goes in a digest (``bot.flow.digests`` do
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from bot.notify.message import (
     when,
 )
 
+_LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
+_BOLD = re.compile(r"\*([^*\n]+)\*")
 MAX_BLOCKS = 50
 MESSAGE_UNITS = 10_000  # under Slack's undocumented ~12,000 characters of block text a message
 TEXT_UNITS = 2_900  # a text object holds 3,000
@@ -44,13 +47,18 @@ class DigestPart:
     alert_ids: tuple[int, ...]
 
 
+def _inert(text: str) -> str:
+    """Story text that cannot close our bold or open a code span (look-alike characters)."""
+    return text.replace("*", "∗").replace("`", "'").replace("|", "¦")
+
+
 def digest_entry(alert: Alert) -> str:
     """One story in mrkdwn: linked headline, then source · time · categories · rules."""
     story = alert.story
-    headline = escape_mrkdwn(cut(clean_text(story.title).strip() or "(untitled)", 200))
+    headline = escape_mrkdwn(_inert(cut(clean_text(story.title).strip() or "(untitled)", 200)))
     url = safe_url(story.link)
     head = f"*{_link(url, headline)}*" if url and units(url) <= 1000 else f"*{headline}*"
-    source = escape_mrkdwn(cut(clean_text(story.source).strip() or "unknown source", 80))
+    source = escape_mrkdwn(_inert(cut(clean_text(story.source).strip() or "unknown source", 80)))
     cats = ", ".join(f"*{escape_mrkdwn(cut(clean_text(sev), 20))}* {escape_mrkdwn(cut(clean_text(cat), 60))}"
                      for cat, sev in categories(alert.matches)[:4])
     rules = ", ".join(f"`{escape_mrkdwn(cut(clean_text(m.rule_id), 64)).replace('`', '')}`"
@@ -120,5 +128,6 @@ def plain_text(message: SlackMessage) -> str:
             lines += [str(e.get("text", "")) for e in block.get("elements", [])]
         elif isinstance(block.get("text"), dict):
             lines.append(str(block["text"].get("text", "")))
-    text = "\n".join(lines)
+    text = _LINK.sub(lambda m: f"{m.group(2)} <{m.group(1)}>", "\n".join(lines))
+    text = _BOLD.sub(r"\1", text).replace("`", "")
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
