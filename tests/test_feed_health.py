@@ -96,3 +96,42 @@ def test_notices_are_planned_once_per_state_change() -> None:
     assert plan_notices([feed("b", 9, "connect"), feed("s")], told, quiet, NOW, 3) == []
     connect = plan_notices([feed("b", 3, "connect")], {}, None, NOW, 3)[0].text
     assert "proxy or firewall" in connect
+
+
+def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.cli.reports import feeds_report
+    from bot.config.load import parse_config
+    from bot.core.models import Story
+    from bot.flow.feedhealth import report_feed_health
+    from bot.flow.pipeline import Context, Pacer
+    from bot.notify.slack import SlackApiNotifier
+    from bot.rules.match import compile_config
+    from bot.store.database import Candidate, Store
+
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    config = parse_config('version: 1\nsettings:\n  ops_channel: "#ops"\nfeeds:\n  - url: https://quiet.example/rss\n'
+                          "    name: Quiet\nrules:\n  - {id: r, category: c, query: x}\n")
+    store = Store(tmp_path / "state")
+    store.sync_feeds(config.feeds, now)
+    url = config.feeds[0].url
+    stories = [Story(key=f"s{i}", feed_url=url, source="Quiet", title=f"story {i}", summary="",
+                     published=now - timedelta(days=5, hours=6 * i)) for i in range(20)]
+    store.save_poll(url, [Candidate(s, (), f"h{i}") for i, s in enumerate(stories)], now=now,
+                    alert_since=now, alert_undated=False, dedup_window=3600, similarity=0.6)
+    store.record_check(url, now=now, next_check=now)
+    store.set_mark("last_poll", now.isoformat())
+    listing = feeds_report(store, as_json=False, now=now)
+    assert "SILENT" in listing and "nothing new for 5 days (usually every 6 hours)" in listing
+    with FakeSlack() as fake:
+        fake.add_channel("#ops")
+        ctx = Context(config=config, ruleset=compile_config(config), store=store, clock=lambda: now)
+        notifier = SlackApiNotifier(fake.token, base_url=fake.api_url)
+        assert asyncio.run(report_feed_health(ctx, notifier, Pacer(1, 2))) == 1
+        store.set_mark("last_poll", (now + timedelta(minutes=1)).isoformat())
+        assert asyncio.run(report_feed_health(ctx, notifier, Pacer(1, 2))) == 0  # told once
+        (told,) = ops_messages(fake)
+        assert "Feed gone silent: Quiet" in told and "every 6 hours" in told
+    assert "ops channel told" in feeds_report(store, as_json=False, now=now)
+    store.close()
