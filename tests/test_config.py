@@ -169,7 +169,9 @@ NOT_POSITIVE = [
     ("channel_rate", "0", "-1", _POSITIVE),
     ("channel_burst", "0", "-2", _POSITIVE),
     ("metrics_port", "0", "-9464", _POSITIVE),
+    ("feed_alert_after", "0", "-3", _POSITIVE),
 ]
+ZERO_MEANS_OFF = {"digest_over"}  # 0 (or off) turns the flood digest off; a negative is still refused
 
 
 def with_setting(key: str, value: str) -> tuple[str, int]:
@@ -184,7 +186,18 @@ def with_setting(key: str, value: str) -> tuple[str, int]:
 
 def test_the_table_covers_every_numeric_setting() -> None:
     numeric = {f.name for f in fields(Settings) if f.type in ("float", "int", "int | None", "float | None")}
-    assert numeric == {key for key, *_ in NOT_POSITIVE}
+    assert numeric == {key for key, *_ in NOT_POSITIVE} | ZERO_MEANS_OFF
+
+
+def test_digest_over_takes_off_or_zero_and_refuses_a_negative() -> None:
+    for value in ("off", "0"):
+        assert parse_config(with_setting("digest_over", value)[0]).settings.digest_over == 0
+    text, line = with_setting("digest_over", "-5")
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == ("settings.digest_over", line)
+    assert "greater than 0" in problem.message
 
 
 @pytest.mark.parametrize(

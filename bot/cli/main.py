@@ -79,10 +79,15 @@ def _parser() -> argparse.ArgumentParser:
         help="K-fold cross-validation of the semantic layer: each story is scored by a classifier "
         "trained without it (use when FILE is also in semantic.examples)",
     )
-    for name, text in (("feeds", "each feed's health"), ("status", "alerts pending/sent/failed per channel")):
+    for name, text in (("feeds", "each feed's health; feeds import FILE.opml, feeds export [FILE]"),
+                       ("status", "alerts pending/sent/failed per channel")):
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
     add_feedback_parser(sub, common)
+    feeds = sub.choices["feeds"]
+    feeds.add_argument("action", nargs="?", choices=("import", "export"),
+                       help="import: add an OPML file's feeds to rules.yaml (comments kept); export: write OPML 2.0")
+    feeds.add_argument("file", nargs="?", help="the OPML file (export: default stdout)")
     h = sub.add_parser("health", parents=[common], help="exit 0 if the daemon ticked recently")
     h.add_argument("--max-age", type=float, default=None, help=f"seconds (default: {health_limit():.0f})")
     return p
@@ -110,6 +115,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
         f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
     )
+    for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
+        missing = feed.access.missing_env(os.environ) if feed.access else []
+        if missing:
+            print(f"note: feed {feed.url} needs {', '.join(missing)} set in the environment of the daemon")
     if config.semantic is not None:
         s = config.semantic
         print(
@@ -122,6 +131,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
+    if args.action:
+        from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
+
+        return (cmd_feeds_import if args.action == "import" else cmd_feeds_export)(args)
     store = Store(args.state)
     print(feeds_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0

@@ -13,7 +13,9 @@ from typing import Any
 
 from bot.cli.feedback import rules_data, rules_lines
 from bot.core.settings import health_limit
+from bot.flow.feedhealth import health_states
 from bot.store.database import DB_NAME, Store
+from bot.store.holds import Holds
 
 
 def _iso(ts: float | None) -> str | None:
@@ -37,6 +39,7 @@ def _ago(ts: float | None, now: datetime) -> str:
 
 def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
     states = store.feed_states()
+    health = health_states(store, now)
     rows: list[dict[str, Any]] = [
         {
             "url": f.url,
@@ -48,6 +51,7 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
             "error_count": f.error_count,
             "next_check": _iso(f.next_check_at),
             "stories_seen": f.stories_seen,
+            **health.get(f.url, {}),
         }
         for f in states
     ]
@@ -57,8 +61,16 @@ def feeds_report(store: Store, *, as_json: bool, now: datetime) -> str:
         return "No feeds yet: run `ethics-bot once` or start the daemon, then look again."
     lines = []
     for f in states:
-        health = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
-        lines.append(f"{health:<12} {f.name} <{f.url}>")
+        about = health.get(f.url, {})
+        label = "ok" if f.error_count == 0 else f"FAILING x{f.error_count}"
+        label = "SILENT" if about.get("health") == "silent" else label
+        lines.append(f"{label:<12} {f.name} <{f.url}>")
+        if about.get("health") == "failing":
+            told = f"ops channel told {about['ops_told_at']}" if about.get("ops_told_at") else "ops channel not told"
+            lines.append(f"{'':<12} failing since {about.get('failing_since') or 'unknown'}; {told}")
+        elif about.get("health") == "silent":
+            told = f"ops channel told {about['ops_told_at']}" if about.get("ops_told_at") else "ops channel not told"
+            lines.append(f"{'':<12} nothing new for {about['silent_for']} (usually every {about['usual_gap']}); {told}")
         lines.append(
             f"{'':<12} last success {_ago(f.last_success_at, now)}, next check {_ago(f.next_check_at, now)}"
             f", {f.stories_seen} stories seen"
@@ -83,6 +95,14 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
                 "oldest_pending_age_seconds": round(now.timestamp() - oldest, 1) if oldest else None,
             }
         )
+    held = {h.channel: h for h in Holds(store).summary()}
+    for row in channels:
+        h = held.pop(row["channel"], None)
+        row["held"] = h.held if h else 0
+        row["next_release"] = _iso(h.next_release.timestamp()) if h and h.next_release else None
+    for h in held.values():  # a channel whose every alert is held
+        channels.append({"channel": h.channel, "pending": 0, "sent": 0, "failed": 0, "oldest_pending_age_seconds": None,
+                         "held": h.held, "next_release": _iso(h.next_release.timestamp()) if h.next_release else None})
     failing = [
         {"url": f.url, "name": f.name, "error_count": f.error_count, "last_error": f.last_error}
         for f in store.feed_states()
@@ -110,6 +130,7 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
             lines.append(
                 f"{c['channel']:<28} {c['pending']:>7} {c['sent']:>6} {c['failed']:>6}  "
                 f"{'-' if age is None else f'{age:.0f}s'}"
+                + (f"  ({c['held']} held for a digest or quiet hours until {c['next_release']})" if c["held"] else "")
             )
     else:
         lines.append("no alerts yet")

@@ -16,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from bot.config import values
+from bot.config.channels import check_channels
 from bot.config.checker import Checker
 from bot.config.sections import check_feeds, check_lists, check_rules, check_settings
 from bot.config.semantic import check_rules_semantic, check_semantic
@@ -26,7 +28,7 @@ from bot.core.settings import RULES_FILE, SCHEMA_VERSION, Config, Settings
 # libyaml's loader when PyYAML was built with it (it keeps the line marks, and is many times
 # faster on a rules.yaml with thousands of feeds); the pure-Python one otherwise.
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules", "semantic"}
+_TOP_KEYS = {"version", "settings", "lists", "feeds", "rules", "semantic", "channels"}
 
 
 def _compose(text: str, source: str) -> yaml.Node:
@@ -71,10 +73,12 @@ def parse_config(text: str, source: str = RULES_FILE) -> Config:
         semantic = check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
     if "rules" in items:
         check_rules_semantic(c, items["rules"][1], semantic)
+    channels = check_channels(items["channels"][1], c.add, values.channel) if "channels" in items else {}
     if c.problems:
         c.problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(c.problems, source)
-    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic)
+    return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic,
+                  channels=channels)
 
 
 def load_config(path: str | Path) -> Config:

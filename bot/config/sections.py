@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from bot.config import values
+from bot.config.access import check_access
 from bot.config.checker import Checker, is_null, line_of
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import SEVERITIES, Feed, Rule, RuleSemantic
@@ -49,6 +50,8 @@ SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "channel_burst": values.positive_int,
     "metrics_port": values.port,
     "match_body": values.boolean,
+    "digest_over": values.count_or_off,
+    "feed_alert_after": values.positive_int,
 }
 
 
@@ -94,7 +97,7 @@ def check_lists(c: Checker, node: yaml.Node) -> dict[str, tuple[str, ...]]:
     return lists
 
 
-_FEED_KEYS = {"url", "name", "interval"}
+_FEED_KEYS = {"url", "name", "interval", "headers", "auth"}
 
 
 def check_feeds(c: Checker, node: yaml.Node, settings: Settings) -> tuple[Feed, ...]:
@@ -127,7 +130,8 @@ def check_feeds(c: Checker, node: yaml.Node, settings: Settings) -> tuple[Feed, 
         interval = settings.poll_interval
         if "interval" in items:
             interval = c.convert(items["interval"][1], f"{path}.interval", values.positive_duration) or interval
-        feeds.append(Feed(url=url, name=name or parts.netloc, interval=interval))
+        access = check_access(items, path, c.add)
+        feeds.append(Feed(url=url, name=name or parts.netloc, interval=interval, access=access))
     return tuple(feeds)
 
 

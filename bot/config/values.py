@@ -91,6 +91,13 @@ def positive_int(text: str) -> int:
     return value
 
 
+def count_or_off(text: str) -> int:
+    """A positive whole number, or ``off`` (0: never)."""
+    if text.lower() in ("off", "false", "no", "never", "0"):
+        return 0
+    return positive_int(text)
+
+
 def port(text: str) -> int:
     value = positive_int(text)
     if value > 65535:

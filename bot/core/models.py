@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.core.access import FeedAccess
+
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
 FIELDS: tuple[str, ...] = ("title", "summary", "body")
 
@@ -18,6 +20,7 @@ class Feed:
     url: str
     name: str
     interval: float  # seconds between polls (before adaptive adjustment)
+    access: FeedAccess | None = None  # headers: and auth: (private feeds); secrets stay in the environment
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.core.delivery import ChannelDelivery
 from bot.core.models import Feed, Rule
 
 SCHEMA_VERSION = 1  # the rules.yaml ``version:`` this bot reads
@@ -58,6 +59,8 @@ class Settings:
     channel_burst: int = 2
     metrics_port: int | None = None
     match_body: bool = True
+    digest_over: int = 10  # more alerts than this due at once in a channel go as one digest (0: off)
+    feed_alert_after: int = 3  # consecutive failures before ops_channel is told about a feed
 
 
 DEFAULTS = Settings()  # read these (e.g. ``DEFAULTS.fetch_timeout``) wherever a default is needed
@@ -91,6 +94,7 @@ class Config:
     rules: tuple[Rule, ...]
     path: str = RULES_FILE
     semantic: SemanticSettings | None = None  # None: no semantic layer (numpy is never imported)
+    channels: Mapping[str, ChannelDelivery] = field(default_factory=dict)  # channels: (delivery modes)
 
 
 @dataclass(frozen=True)

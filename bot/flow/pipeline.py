@@ -22,6 +22,8 @@ from bot.core.errors import FeedParseError, FetchError
 from bot.core.models import SemanticScores, Story
 from bot.core.settings import Config
 from bot.fetch.client import Fetcher, FetchLimits
+from bot.flow.digests import plan_delivery
+from bot.flow.feedhealth import report_feed_health
 from bot.flow.timing import delivery_backoff, failure_backoff, next_interval, server_hint
 from bot.notify.slack import Notifier, build_message
 from bot.observe.logs import event, get_logger
@@ -276,7 +278,8 @@ async def deliver_due(ctx: Context, notifier: Notifier, pacer: Pacer) -> Deliver
     s = ctx.config.settings
     outcome = DeliveryRound()
     waiting: set[str] = set()
-    for alert in ctx.store.due_alerts(ctx.clock()):
+    await report_feed_health(ctx, notifier, pacer)  # once per poll: failing, recovered, silent feeds
+    for alert in await plan_delivery(ctx, notifier, pacer, outcome):  # holds and digests first
         now = ctx.clock()
         if alert.channel in waiting or pacer.wait(alert.channel, now.timestamp()) > 0:
             waiting.add(alert.channel)

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
 from bot.core.settings import DEFAULT_SLACK_API_URL, SLACK_TIMEOUT
+from bot.notify.digest import plain_text
 from bot.notify.message import (
     SlackMessage,
     build_message,
@@ -268,7 +269,9 @@ class ConsoleNotifier:
         headline = clean_text(story.title).strip() or "(untitled)"
         source = clean_text(story.source).strip() or "unknown source"
         url = safe_url(story.link)
-        if alert.kind in ("also", "update"):
+        if alert.kind in ("digest", "notice"):  # many stories or facts in one message
+            lines = ["─" * 72, f"→ {clean_text(alert.channel)}", plain_text(message)]
+        elif alert.kind in ("also", "update"):
             lead = f"Also reported by {source}" if alert.kind == "also" else "Updated"
             lines = [f"  ↳ {lead}: {headline}"] + ([f"    {url}"] if url else [])
         else:

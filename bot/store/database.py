@@ -458,8 +458,8 @@ class Store:
                 self.mark_failed(row["id"], now, "parent_failed", "the first alert for this story was not delivered")
                 continue
             if row["next_attempt_at"] > now.timestamp() or (
-                row["parent_id"] is not None and row["parent_status"] != "sent"
-            ):
+                row["parent_id"] is not None and row["parent_status"] not in ("sent", "held")
+            ):  # a reply to a held alert is handed out so that the flow holds it too
                 waiting.add(channel)
                 continue
             story = Story(
