@@ -40,16 +40,19 @@ from bot.notify.message import (
     snippet,
     when,
 )
+from bot.observe.logs import event, get_logger
 
 __all__ = [
     "ConsoleNotifier", "DeliveryResult", "Notifier", "SlackApiNotifier", "SlackMessage",
     "WebhookNotifier", "build_message", "escape_mrkdwn", "make_notifier",
 ]
 
-log = logging.getLogger(__name__)
+log = get_logger("notify")
 DEFAULT_API_URL = "https://slack.com/api/"
-_SDK_LOG = logging.getLogger("bot.notify.slack.slack_sdk")
-_SDK_LOG.setLevel(logging.CRITICAL)  # the SDK's own lines can carry the webhook URL
+# The logger handed to the SDK's clients: inside the bot's tree (so whatever it prints goes
+# through the redacting handler) and silenced, as the SDK's own lines can carry the webhook URL.
+_SDK_LOG = get_logger("notify.slack_sdk")
+_SDK_LOG.setLevel(logging.CRITICAL)
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _TRANSIENT = {"ratelimited", "rate_limited", "service_unavailable", "request_timeout",
               "internal_error", "fatal_error", "rollup_error"}
@@ -209,7 +212,7 @@ class SlackApiNotifier:
                                          "in /api/", detail=type(exc).__name__)
         warning = reply.get("warning")
         if warning:
-            log.warning("slack_warning", extra={"warning": warning, "channel": alert.channel})
+            event(log, "slack_warning", logging.WARNING, warning=warning, channel=alert.channel)
         return DeliveryResult(True, ts=reply.get("ts"), channel_id=reply.get("channel"))
 
 
@@ -317,8 +320,8 @@ def _warn_if_proxied(url: str, env: Mapping[str, str]) -> None:
     bypass = [n.strip().lstrip(".").lower() for n in
               (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")]
     if "*" not in bypass and not any(n and (host == n or host.endswith("." + n)) for n in bypass):
-        log.warning("slack_local_url_via_proxy",
-                    extra={"host": host, "hint": "add 127.0.0.1,localhost to NO_PROXY"})
+        event(log, "slack_local_url_via_proxy", logging.WARNING, host=host,
+              hint="add 127.0.0.1,localhost to NO_PROXY")
 
 
 def make_notifier(env: Mapping[str, str]) -> Notifier:
