@@ -5,6 +5,7 @@ with ``raise ... from exc``, so callers only ever catch these.
      ├── ConfigError            rules.yaml or environment is invalid (carries every problem)
      │    └── QuerySyntaxError  one rule query does not parse (carries column and expectation)
      ├── FetchError             a feed could not be fetched (carries a kind and a plain message)
+     │    └── AddressBlocked    the address guard refused the address a host resolved to
      ├── FeedParseError         fetched bytes are not a feed we can read
      ├── StoreError             the state database is unusable
      └── DeliveryError          an alert could not be handed to Slack (transient or permanent)
@@ -66,6 +67,17 @@ class FetchError(BotError):
         self.message = message
         self.retry_after = retry_after
         super().__init__(message)
+
+
+class AddressBlocked(FetchError):
+    """The address guard refused to connect: ``kind`` is ``blocked_address``; ``host``,
+    ``address`` and ``reason`` say what was refused and why (the fetcher logs them with the URL)."""
+
+    def __init__(self, host: str, address: str, reason: str, message: str) -> None:
+        self.host = host
+        self.address = address
+        self.reason = reason
+        super().__init__("blocked_address", message)
 
 
 class FeedParseError(BotError):
