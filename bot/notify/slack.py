@@ -30,11 +30,11 @@ from urllib.parse import urlsplit
 
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
+from bot.core.text import clean_text
 from bot.notify.message import (
     SlackMessage,
     build_message,
     categories,
-    clean_text,
     escape_mrkdwn,
     safe_url,
     snippet,
@@ -268,8 +268,8 @@ class ConsoleNotifier:
 
     def send(self, alert: Alert, message: SlackMessage) -> DeliveryResult:
         story = alert.story
-        headline = clean_text(story.title).strip() or "(untitled)"
-        source = clean_text(story.source).strip() or "unknown source"
+        headline = clean_text(story.title) or "(untitled)"
+        source = clean_text(story.source) or "unknown source"
         url = safe_url(story.link)
         if alert.kind in ("also", "update"):
             lead = f"Also reported by {source}" if alert.kind == "also" else "Updated"
@@ -279,17 +279,18 @@ class ConsoleNotifier:
             top = f"[{cats[0][1].upper()}] " if cats else ""
             lines = [
                 "─" * 72,
-                f"{top}{', '.join(clean_text(c) for c, _ in cats)} → {clean_text(alert.channel)}",
+                f"{top}{', '.join(clean_text(c, trim=False) for c, _ in cats)} → "
+                f"{clean_text(alert.channel, trim=False)}",
                 headline,
                 f"{source} · {when(story.published)}",
             ]
             excerpt = snippet(alert, mrkdwn=False)
             lines += [excerpt] if excerpt else []
             for match in alert.matches:
-                terms = ", ".join(clean_text(t) for t in match.terms)
-                about = f" ({clean_text(match.description)})" if match.description else ""
-                lines.append(f"Why: {clean_text(match.rule_id)}{about}: {terms}")
-                lines += [f"     {clean_text(note)}" for note in match.note.splitlines()]  # semantic layer
+                terms = ", ".join(clean_text(t, trim=False) for t in match.terms)
+                about = f" ({clean_text(match.description, trim=False)})" if match.description else ""
+                lines.append(f"Why: {clean_text(match.rule_id, trim=False)}{about}: {terms}")
+                lines += [f"     {clean_text(note, trim=False)}" for note in match.note.splitlines()]  # semantic layer
             lines += [f"Read: {url}"] if url else []
         stream = self._stream or sys.stdout
         try:
