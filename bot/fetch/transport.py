@@ -92,7 +92,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         max_keepalive: int,
         keepalive_expiry: float = 30.0,
     ) -> None:
-        self._pool = httpcore.AsyncConnectionPool(
+        self._connections = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=max_connections,
             max_keepalive_connections=max_keepalive,
@@ -115,7 +115,7 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
         try:
             with _httpx_exceptions():
-                response = await self._pool.handle_async_request(core_request)
+                response = await self._connections.handle_async_request(core_request)
         except AddressBlocked as refused:
             event(
                 log,
@@ -136,4 +136,4 @@ class GuardedTransport(httpx.AsyncBaseTransport):
         )
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
+        await self._connections.aclose()
