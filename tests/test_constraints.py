@@ -12,6 +12,7 @@ import tomllib
 from importlib.metadata import PackageNotFoundError, version
 
 import pytest
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -19,13 +20,15 @@ from tests.conftest import REPO
 
 
 def pins() -> dict[str, str]:
+    """Name -> pinned version, for the lines whose environment marker holds here."""
     found = {}
     for line in (REPO / "constraints.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
+        line, _, marker = line.split("#", 1)[0].partition(";")
+        line = line.strip()
+        if line and (not marker.strip() or Marker(marker.strip()).evaluate()):
             name, _, pinned = line.partition("==")
             assert pinned, f"not an exact pin: {line!r}"
-            found[canonicalize_name(name)] = pinned
+            found[canonicalize_name(name.strip())] = pinned.strip()
     return found
 
 
