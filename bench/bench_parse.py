@@ -40,8 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import feedparser
 
+from bot.core.text import clean_text
 from bot.parse import feed as bot_parse
-from bot.parse import text as bot_text
+from bot.parse import plaintext as bot_text
 from bot.parse.plainrss import read_rss
 from bot.parse.xmlguard import strip_entity_declarations
 
@@ -169,7 +170,7 @@ def compare_extractors(fields: list[str], repeat: int) -> tuple[float, float]:
             started = time.perf_counter()
             bot_text.to_plain_text(field)
             middle = time.perf_counter()
-            bot_text.clean_text(bot_text._soup_text(field))
+            clean_text(bot_text._soup_text(field))
             ours, soup = ours + middle - started, soup + time.perf_counter() - middle
         ours_runs.append(ours)
         soup_runs.append(soup)

@@ -5,7 +5,6 @@ fake Slack's own validator and mention analysis after real posts through slack_s
 from __future__ import annotations
 
 import io
-import logging
 import re
 import socket
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from bot.notify.slack import (
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_slack_analysis import analyse_message
 from tests.support.fake_slack_blocks import blocks_text_length, validate_blocks
+from tests.support.logs import captured_logs
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 SUMMARY = ("Amazon employees have written an open letter asking Jeff Bezos to stop selling "
@@ -409,9 +409,15 @@ def test_console_prints_a_readable_alert() -> None:
 
 
 # ---- secrets and configuration -------------------------------------------------------------------
-def test_the_token_and_webhook_url_never_leak(fake: FakeSlack,
-                                              caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+def test_the_token_and_webhook_url_never_leak(fake: FakeSlack) -> None:
+    with captured_logs("text", "debug") as log_output:
+        results = _leak_attempts(fake)
+    seen = " ".join(f"{r!r} {r}" for r in results) + log_output.getvalue()
+    for leak in ("SECRET", fake.webhook_url("removed"), "removed0a1b2c3d4e5f"):
+        assert leak not in seen
+
+
+def _leak_attempts(fake: FakeSlack) -> list[object]:
     secret = "xoxb-SECRET-4242-revoked"
     item = alert(channel="#not-joined")
     results: list[object] = []
@@ -426,9 +432,7 @@ def test_the_token_and_webhook_url_never_leak(fake: FakeSlack,
     with pytest.raises(ConfigError) as bad:
         make_notifier({"SLACK_WEBHOOK_URL": "ftp://hooks.example/services/T1/B1/SECRETPATH"})
     results.append(bad.value)
-    seen = " ".join(f"{r!r} {r}" for r in results) + caplog.text
-    for leak in ("SECRET", hook, "removed0a1b2c3d4e5f"):
-        assert leak not in seen
+    return results
 
 
 def test_make_notifier_picks_token_then_webhook_then_console(fake: FakeSlack) -> None:
@@ -447,13 +451,12 @@ def test_slack_api_url_is_used_even_without_the_api_path(fake: FakeSlack) -> Non
     assert len(fake.messages) == 1
 
 
-def test_a_proxy_without_no_proxy_for_a_local_url_is_warned_about(
-    fake: FakeSlack, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_proxy_without_no_proxy_for_a_local_url_is_warned_about(fake: FakeSlack) -> None:
     env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url,
            "HTTPS_PROXY": "http://proxy.example:3128"}
-    make_notifier(env)
-    assert "slack_local_url_via_proxy" in caplog.text
-    caplog.clear()
-    make_notifier({**env, "NO_PROXY": "localhost,127.0.0.1"})
-    assert "slack_local_url_via_proxy" not in caplog.text
+    with captured_logs() as log_output:
+        make_notifier(env)
+    assert "slack_local_url_via_proxy" in log_output.getvalue()
+    with captured_logs() as log_output:
+        make_notifier({**env, "NO_PROXY": "localhost,127.0.0.1"})
+    assert "slack_local_url_via_proxy" not in log_output.getvalue()

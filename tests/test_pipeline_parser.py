@@ -34,17 +34,17 @@ def test_a_big_poll_moves_to_worker_processes_once_parsing_is_heavy() -> None:
         parser.begin_poll(10)
         for _ in range(PROCESS_SAMPLE):  # measured in the thread first
             parsed = parse_with(parser, FEED)
-        assert parser._pool is None
+        assert parser._executor is None
         parsed = parse_with(parser, FEED)
-        assert parser._pool is not None  # the worker pool was used
+        assert parser._executor is not None  # the worker pool was used
         assert parsed == parse_feed(FEED, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
         with pytest.raises(FeedParseError, match="HTML page"):
             parse_with(parser, b"<!doctype html><html><body>Not a feed</body></html>")
         parser.begin_poll(9)  # a small poll: a thread; the pool stays until a poll has not used it
-        assert parser._pool is not None
+        assert parser._executor is not None
         assert parse_with(parser, FEED) == parsed
         parser.begin_poll(9)
-        assert parser._pool is None
+        assert parser._executor is None
     finally:
         parser.close()
 
@@ -55,12 +55,12 @@ def test_quick_parses_stay_in_a_thread_and_a_huge_document_goes_to_a_worker() ->
         parser.begin_poll(1000)
         for _ in range(PROCESS_SAMPLE + 5):
             assert parse_with(parser, FEED).stories
-        assert parser._pool is None  # quick parses never pay for starting the workers
+        assert parser._executor is None  # quick parses never pay for starting the workers
         assert len(parser._recent) == PROCESS_SAMPLE and max(parser._recent) > 0  # but they were timed
         assert sorted(parser._recent)[PROCESS_SAMPLE // 2] < HEAVY_PARSE
         padded = FEED.replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
         assert parse_with(parser, padded).stories  # a huge document goes to a worker at once
-        assert parser._pool is not None
+        assert parser._executor is not None
     finally:
         parser.close()
 
@@ -70,4 +70,4 @@ def test_one_cpu_parses_in_a_thread_whatever_the_poll_size() -> None:
     parser.begin_poll(10_000)
     for _ in range(PROCESS_SAMPLE + 1):
         assert parse_with(parser, FEED).stories
-    assert parser._pool is None
+    assert parser._executor is None

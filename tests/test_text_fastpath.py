@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.parse.text import _simple_markup_text, _soup_text, clean_text, to_plain_text
+from bot.core.text import clean_text
+from bot.parse.plaintext import _simple_markup_text, _soup_text, to_plain_text
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feeds"
 

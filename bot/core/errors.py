@@ -3,11 +3,16 @@ with ``raise ... from exc``, so callers only ever catch these.
 
     BotError
      ├── ConfigError            rules.yaml or environment is invalid (carries every problem)
-     │    └── QuerySyntaxError  one rule query does not parse (carries column and expectation)
+     ├── QuerySyntaxError       one rule query does not parse (carries column and expectation;
+     │                          config turns it into a ConfigError problem with its line)
      ├── FetchError             a feed could not be fetched (carries a kind and a plain message)
+     │    └── AddressBlocked    the address guard refused the address a host resolved to
      ├── FeedParseError         fetched bytes are not a feed we can read
-     ├── StoreError             the state database is unusable
-     └── DeliveryError          an alert could not be handed to Slack (transient or permanent)
+     └── StoreError             the state database is unusable
+
+Delivery has no exception: a notifier's ``send`` returns a ``DeliveryResult`` (sent,
+transient or permanent, with a remedy) that the outbox records, because a refused alert is an
+outcome to store, not an error to unwind.
 """
 
 from __future__ import annotations
@@ -70,13 +75,20 @@ class FetchError(BotError):
         super().__init__(message)
 
 
+class AddressBlocked(FetchError):
+    """The address guard refused to connect: ``kind`` is ``blocked_address``; ``host``,
+    ``address`` and ``reason`` say what was refused and why (the fetcher logs them with the URL)."""
+
+    def __init__(self, host: str, address: str, reason: str, message: str) -> None:
+        self.host = host
+        self.address = address
+        self.reason = reason
+        super().__init__("blocked_address", message)
+
+
 class FeedParseError(BotError):
     """The bytes are not a feed (or nothing could be recovered from them)."""
 
 
 class StoreError(BotError):
     """The state database cannot be opened or is from a newer version of the bot."""
-
-
-class DeliveryError(BotError):
-    """Slack did not accept an alert."""

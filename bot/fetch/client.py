@@ -9,7 +9,8 @@ through the address guard in ``bot.fetch.guard``. Whatever goes wrong, the calle
 (except cancellation).
 
 It does not parse feeds, store validators, retry or back off (the pipeline decides that from
-``FetchError.kind`` and ``retry_after``). httpx is imported here and nowhere else.
+``FetchError.kind`` and ``retry_after``). httpx is imported only here and in
+``bot.fetch.transport`` (the connection pool under the clients).
 """
 
 from __future__ import annotations
@@ -27,16 +28,16 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
-import httpcore
 import httpx
 
 from bot import USER_AGENT
 from bot.core.errors import FetchError
 from bot.core.settings import DEFAULTS
 from bot.fetch.decode import BodyDecoder, too_large
-from bot.fetch.guard import GuardedBackend
+from bot.fetch.transport import GuardedTransport
+from bot.observe.logs import event, get_logger
 
-log = logging.getLogger(__name__)
+log = get_logger("fetch")
 
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml;q=0.9, "
@@ -199,23 +200,17 @@ class Fetcher:
 
 def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
     tls = _tls_context()
-    transport = httpx.AsyncHTTPTransport(verify=tls, trust_env=False)
-    if not hasattr(transport, "_pool"):  # pragma: no cover - only if httpx changes its insides
-        raise RuntimeError("this httpx version cannot take the address guard; pin httpx<0.29")
-    # Swap in a connection pool whose network backend checks every resolved address at
-    # connect time (bot.fetch.guard), keep-alive on. The Fetcher's semaphores bound the requests
-    # in flight; the pool only needs room for them, whichever shard the hosts land in. Each
-    # shard keeps as many idle connections as it may open, so feeds that share a host (a
-    # publisher's section feeds) reuse one connection through a poll: with a keep-alive room of
-    # concurrency/shards, 1,000 bench feeds on 64 hosts opened ~600 connections, now ~80.
-    transport._pool = httpcore.AsyncConnectionPool(
+    # Every connection is dialled through the address guard (bot.fetch.transport), keep-alive
+    # on. The Fetcher's semaphores bound the requests in flight; the pool only needs room for
+    # them, whichever shard the hosts land in. Each shard keeps as many idle connections as it
+    # may open, so feeds that share a host (a publisher's section feeds) reuse one connection
+    # through a poll: with a keep-alive room of concurrency/shards, 1,000 bench feeds on 64
+    # hosts opened ~600 connections, now ~80.
+    transport = GuardedTransport(
         ssl_context=tls,
+        allow_private=limits.allow_private,
         max_connections=limits.concurrency,
-        max_keepalive_connections=limits.concurrency,
-        keepalive_expiry=30.0,
-        http1=True,
-        http2=False,
-        network_backend=GuardedBackend(allow_private=limits.allow_private),
+        max_keepalive=limits.concurrency,
     )
     headers = {"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     timeout = httpx.Timeout(
@@ -349,7 +344,14 @@ def _translate(exc: Exception, url: httpx.URL, limits: FetchLimits) -> FetchErro
         return FetchError("protocol", f"cannot request {url}: {exc}")
     if isinstance(exc, httpx.HTTPError):
         return FetchError("protocol", f"the HTTP exchange with {host} failed ({exc})")
-    log.error("fetch_unexpected_error", exc_info=exc, extra={"url": str(url)})
+    event(
+        log,
+        "fetch_unexpected_error",
+        logging.ERROR,
+        exc_info=exc,
+        url=str(url),
+        error=f"{type(exc).__name__}: {exc}",
+    )
     return FetchError(
         "protocol", f"unexpected error while fetching {url}: {type(exc).__name__}: {exc}"
     )

@@ -19,14 +19,14 @@ httpcore's network interface on plain asyncio streams (anyio's streams, httpcore
 cost about half as much CPU again per request).
 
 This module does not speak HTTP, follow redirects or apply read/total time limits: that is
-``bot.fetch.client``, the only other module that touches httpx/httpcore.
+``bot.fetch.transport`` (httpx's transport seam over httpcore's pool with this backend) and
+``bot.fetch.client``; nothing outside ``bot.fetch`` touches httpx/httpcore.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ipaddress
-import logging
 import socket
 import ssl
 from collections.abc import Iterable
@@ -34,9 +34,7 @@ from typing import Any
 
 import httpcore
 
-from bot.core.errors import FetchError
-
-log = logging.getLogger(__name__)
+from bot.core.errors import AddressBlocked, FetchError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 SocketOption = (
@@ -165,8 +163,9 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
                 refused.append((address, reason))
         if not allowed:
             address, reason = refused[0]
-            log.info("address_blocked", extra={"host": host, "address": address, "reason": reason})
-            raise FetchError("blocked_address", blocked_message(host, address, reason))
+            # Logged with the URL by bot.fetch.transport, which knows it (this layer only
+            # sees a host name).
+            raise AddressBlocked(host, address, reason, blocked_message(host, address, reason))
         failure: Exception | None = None
         for address in allowed:  # one after the other; the first that answers wins
             try:

@@ -85,7 +85,7 @@ class Daemon:
         try:
             await job()
         except Exception:
-            log.critical("job_crashed", exc_info=True, extra={"facts": {"job": name}})
+            event(log, "job_crashed", logging.CRITICAL, exc_info=True, job=name)
         finally:
             self.inflight.discard(task)
 

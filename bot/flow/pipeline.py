@@ -89,7 +89,7 @@ async def check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOu
         retry_after = exc.retry_after if isinstance(exc, FetchError) else None
         return _record_failure(ctx, feed, kind, str(exc), retry_after)
     except Exception as exc:  # a bug, not bad input: say so loudly and keep going
-        log.critical("feed_check_crashed", exc_info=True, extra={"facts": {"url": feed.url}})
+        event(log, "feed_check_crashed", logging.CRITICAL, exc_info=True, url=feed.url)
         return _record_failure(ctx, feed, "internal", f"internal error (a bug, please report it): {exc!r}", None)
 
 

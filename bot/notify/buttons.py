@@ -27,7 +27,8 @@ from typing import Any
 
 from bot.core.feedback import CATEGORY, MUTE, NOT_RELEVANT, RELEVANT, Click
 from bot.core.models import Alert
-from bot.notify.message import SlackMessage, clean_text, cut
+from bot.core.text import clean_text
+from bot.notify.message import SlackMessage, cut
 
 BLOCK_PREFIX = "feedback:"
 VERDICT_BLOCK = "verdict"

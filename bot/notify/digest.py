@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.models import Alert
+from bot.core.text import clean_text
 from bot.notify.message import (
     SlackMessage,
     _link,
     categories,
-    clean_text,
     cut,
     escape_mrkdwn,
     safe_url,

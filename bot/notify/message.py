@@ -15,17 +15,14 @@ It does not send anything (``bot.notify.slack`` does), nor decide which channel 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.models import SEVERITIES, Alert, Match
+from bot.core.text import INVISIBLE, clean_text
 
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b\u200c\u200e\u200f"
-                        "\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]")
-_SPACES = re.compile(r"\s+")
 SNIPPET_UNITS = 2900  # a text object holds 3000 characters
 SECTION_UNITS = 2900
 HEADER_UNITS = 150
@@ -49,11 +46,6 @@ def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def clean_text(text: str) -> str:
-    """Story text without invisible/bidi/control characters, whitespace collapsed to spaces."""
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text))
-
-
 def cut(text: str, limit: int) -> str:
     """``text`` in at most ``limit`` UTF-16 units, ending in an ellipsis when shortened."""
     if units(text) <= limit:
@@ -67,9 +59,13 @@ def cut(text: str, limit: int) -> str:
     return "".join(out).rstrip(" \u200d\ufe0f") + "…"
 
 
+def _has_space(text: str) -> bool:
+    return any(char.isspace() for char in text)
+
+
 def safe_url(link: str | None) -> str | None:
     """The link when it is a plain http(s) URL that fits a button (≤ 3000), else None."""
-    if not link or len(link) > 3000 or _SPACES.search(link) or _INVISIBLE.search(link):
+    if not link or len(link) > 3000 or not INVISIBLE.isdisjoint(link) or _has_space(link):
         return None
     parts = urlsplit(link)
     return link if parts.scheme.lower() in ("http", "https") and parts.netloc else None
@@ -128,7 +124,7 @@ def _spans(alert: Alert, field: str, text: str) -> list[tuple[int, int]]:
 def _plain(piece: str, mrkdwn: bool) -> str:
     """Unbolded story text; ``*`` and backticks swapped for look-alikes so they cannot pair
     with our bold markers or swallow them in a code span."""
-    piece = clean_text(piece).replace("*", "∗").replace("`", "'")
+    piece = clean_text(piece, trim=False).replace("*", "∗").replace("`", "'")
     return escape_mrkdwn(piece) if mrkdwn else piece
 
 
@@ -172,7 +168,7 @@ def snippet(alert: Alert, mrkdwn: bool = True) -> str:
     """The summary (or, without one, the title) around the first hit, terms in bold.
     ``mrkdwn=False`` gives plain text with ``**term**`` for the console."""
     story = alert.story
-    if clean_text(story.summary).strip():
+    if clean_text(story.summary):
         field, text = "summary", story.summary
     else:
         field, text = "title", story.title
@@ -201,14 +197,14 @@ def _why(matches: tuple[Match, ...]) -> str:
     """One mrkdwn line per rule: its id, description and the story words that fired."""
     lines = []
     for match in matches:
-        rule = escape_mrkdwn(cut(clean_text(match.rule_id), 64)).replace("`", "'")
-        about = clean_text(match.description).strip()
+        rule = escape_mrkdwn(cut(clean_text(match.rule_id, trim=False), 64)).replace("`", "'")
+        about = clean_text(match.description)
         about = f" ({escape_mrkdwn(cut(about, 120))})" if about else ""
         words = [_plain(cut(t, 40), True).strip(" _~'") for t in match.terms[:6]]
         shown = ", ".join(f"*{w}*" for w in words if w)
         lines.append(f"• `{rule}`{about}" + (f": {shown}" if shown else ""))
         for note in match.note.splitlines()[:4]:  # the semantic layer's score, example, vetoes
-            text = clean_text(note).strip()
+            text = clean_text(note)
             if text:
                 lines.append(f"    _{_plain(cut(text, 400), True).strip(' _~')}_")
     return _within(lines, "\n", SECTION_UNITS - 10)
@@ -227,15 +223,15 @@ def _note(alert: Alert, headline: str, source: str, url: str | None) -> SlackMes
 def build_message(alert: Alert) -> SlackMessage:
     """The Slack message for one alert (``new``, or a threaded ``also``/``update`` note)."""
     story = alert.story
-    headline = clean_text(story.title).strip() or "(untitled)"
-    source = cut(clean_text(story.source).strip() or "unknown source", 100)
+    headline = clean_text(story.title) or "(untitled)"
+    source = cut(clean_text(story.source) or "unknown source", 100)
     url = safe_url(story.link)
     if alert.kind in ("also", "update"):
         return _note(alert, headline, source, url)
     cats = categories(alert.matches)
     meta = [escape_mrkdwn(source), when(story.published)]
-    meta += [f"*{escape_mrkdwn(cut(clean_text(sev), 20))}* "
-             f"{escape_mrkdwn(cut(clean_text(cat), 60))}" for cat, sev in cats]
+    meta += [f"*{escape_mrkdwn(cut(clean_text(sev, trim=False), 20))}* "
+             f"{escape_mrkdwn(cut(clean_text(cat, trim=False), 60))}" for cat, sev in cats]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "block_id": "headline",
          "text": {"type": "plain_text", "text": cut(headline, HEADER_UNITS)}},
@@ -256,7 +252,7 @@ def build_message(alert: Alert) -> SlackMessage:
         blocks.append({"type": "actions", "block_id": "actions", "elements": [button]})
     top = ""
     if cats:
-        top = f"[{cut(clean_text(cats[0][1]), 20)}] "
-        top += f"{cut(clean_text(', '.join(c for c, _ in cats[:3])), 120)}: "
+        top = f"[{cut(clean_text(cats[0][1], trim=False), 20)}] "
+        top += f"{cut(clean_text(', '.join(c for c, _ in cats[:3]), trim=False), 120)}: "
     fallback = escape_mrkdwn(f"{top}{cut(headline, 300)} — {source}")
     return SlackMessage(fallback, tuple(blocks))

@@ -31,17 +31,18 @@ from urllib.parse import urlsplit
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
 from bot.core.settings import DEFAULT_SLACK_API_URL, SLACK_TIMEOUT
+from bot.core.text import clean_text
 from bot.notify.digest import plain_text
 from bot.notify.message import (
     SlackMessage,
     build_message,
     categories,
-    clean_text,
     escape_mrkdwn,
     safe_url,
     snippet,
     when,
 )
+from bot.observe.logs import event, get_logger
 
 __all__ = [
     "ConsoleNotifier", "DeliveryResult", "Notifier", "SlackApiNotifier", "SlackMessage",
@@ -51,6 +52,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 _SDK_LOG = logging.getLogger("bot.notify.slack.slack_sdk")
 _SDK_LOG.setLevel(logging.CRITICAL)  # the SDK's own lines can carry the webhook URL
+log = get_logger("notify")
+# The logger handed to the SDK's clients: inside the bot's tree (so whatever it prints goes
+# through the redacting handler) and silenced, as the SDK's own lines can carry the webhook URL.
+_SDK_LOG = get_logger("notify.slack_sdk")
+_SDK_LOG.setLevel(logging.CRITICAL)
 _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _TRANSIENT = {"ratelimited", "rate_limited", "service_unavailable", "request_timeout",
               "internal_error", "fatal_error", "rollup_error"}
@@ -210,7 +216,7 @@ class SlackApiNotifier:
                                          "in /api/", detail=type(exc).__name__)
         warning = reply.get("warning")
         if warning:
-            log.warning("slack_warning", extra={"warning": warning, "channel": alert.channel})
+            event(log, "slack_warning", logging.WARNING, warning=warning, channel=alert.channel)
         return DeliveryResult(True, ts=reply.get("ts"), channel_id=reply.get("channel"))
 
 
@@ -266,8 +272,8 @@ class ConsoleNotifier:
 
     def send(self, alert: Alert, message: SlackMessage) -> DeliveryResult:
         story = alert.story
-        headline = clean_text(story.title).strip() or "(untitled)"
-        source = clean_text(story.source).strip() or "unknown source"
+        headline = clean_text(story.title) or "(untitled)"
+        source = clean_text(story.source) or "unknown source"
         url = safe_url(story.link)
         if alert.kind in ("digest", "notice"):  # many stories or facts in one message
             lines = ["─" * 72, f"→ {clean_text(alert.channel)}", plain_text(message)]
@@ -279,17 +285,18 @@ class ConsoleNotifier:
             top = f"[{cats[0][1].upper()}] " if cats else ""
             lines = [
                 "─" * 72,
-                f"{top}{', '.join(clean_text(c) for c, _ in cats)} → {clean_text(alert.channel)}",
+                f"{top}{', '.join(clean_text(c, trim=False) for c, _ in cats)} → "
+                f"{clean_text(alert.channel, trim=False)}",
                 headline,
                 f"{source} · {when(story.published)}",
             ]
             excerpt = snippet(alert, mrkdwn=False)
             lines += [excerpt] if excerpt else []
             for match in alert.matches:
-                terms = ", ".join(clean_text(t) for t in match.terms)
-                about = f" ({clean_text(match.description)})" if match.description else ""
-                lines.append(f"Why: {clean_text(match.rule_id)}{about}: {terms}")
-                lines += [f"     {clean_text(note)}" for note in match.note.splitlines()]  # semantic layer
+                terms = ", ".join(clean_text(t, trim=False) for t in match.terms)
+                about = f" ({clean_text(match.description, trim=False)})" if match.description else ""
+                lines.append(f"Why: {clean_text(match.rule_id, trim=False)}{about}: {terms}")
+                lines += [f"     {clean_text(note, trim=False)}" for note in match.note.splitlines()]  # semantic layer
             lines += [f"Read: {url}"] if url else []
         stream = self._stream or sys.stdout
         try:
@@ -320,8 +327,8 @@ def _warn_if_proxied(url: str, env: Mapping[str, str]) -> None:
     bypass = [n.strip().lstrip(".").lower() for n in
               (env.get("NO_PROXY") or env.get("no_proxy") or "").split(",")]
     if "*" not in bypass and not any(n and (host == n or host.endswith("." + n)) for n in bypass):
-        log.warning("slack_local_url_via_proxy",
-                    extra={"host": host, "hint": "add 127.0.0.1,localhost to NO_PROXY"})
+        event(log, "slack_local_url_via_proxy", logging.WARNING, host=host,
+              hint="add 127.0.0.1,localhost to NO_PROXY")
 
 
 def make_notifier(env: Mapping[str, str]) -> Notifier:

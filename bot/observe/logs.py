@@ -5,6 +5,10 @@
     2026-11-26T05:40:00Z info  feed_checked url=https://example.org/rss new=3
 
 and in JSON format (``--log-format json``, the container default) one JSON object per line.
+Every module logs through ``get_logger`` (the ``ethics_bot`` tree, the only one configured) and
+``event``; both formats print every fact, and a fact passed the plain ``logging`` way
+(``extra={"host": ...}``, as library code might) is printed too, never dropped.
+``configure_logging`` is called once, by the command line, before anything else logs.
 Every line passes through a redaction filter that replaces the Slack token and webhook URL
 with ``[secret]``, whatever code put them there. Logs go to stderr; stdout is for alerts
 printed by the console sink and for command output.
@@ -17,7 +21,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
 LOGGER_NAME = "ethics_bot"
 
@@ -26,9 +30,29 @@ def get_logger(name: str = "") -> logging.Logger:
     return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
 
 
-def event(log: logging.Logger, name: str, level: int = logging.INFO, **facts: Any) -> None:
-    """Log one event with its facts."""
-    log.log(level, name, extra={"facts": facts})
+def event(
+    log: logging.Logger,
+    name: str,
+    level: int = logging.INFO,
+    *,
+    exc_info: BaseException | bool | None = None,
+    **facts: Any,
+) -> None:
+    """Log one event with its facts (``exc_info``: the exception whose traceback to add)."""
+    log.log(level, name, exc_info=exc_info, extra={"facts": facts})
+
+
+# Attributes every LogRecord has; anything else on a record came from ``extra=``.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime", "facts"}
+
+
+def record_facts(record: logging.LogRecord) -> dict[str, Any]:
+    """The facts of one record: ``event``'s, then any other ``extra=`` keys, None values left out."""
+    facts: dict[str, Any] = dict(getattr(record, "facts", None) or {})
+    for key, value in vars(record).items():
+        if key not in _RECORD_ATTRIBUTES and key not in facts:
+            facts[key] = value
+    return {key: value for key, value in facts.items() if value is not None}
 
 
 def _iso(created: float) -> str:
@@ -55,9 +79,8 @@ class _Redacting(logging.Formatter):
 
 class TextFormatter(_Redacting):
     def format(self, record: logging.LogRecord) -> str:
-        facts: dict[str, Any] = getattr(record, "facts", {})
         parts = [_iso(record.created), f"{record.levelname.lower():<5}", record.getMessage()]
-        parts += [f"{k}={_text_value(v)}" for k, v in facts.items() if v is not None]
+        parts += [f"{k}={_text_value(v)}" for k, v in record_facts(record).items()]
         line = " ".join(parts)
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
@@ -66,21 +89,27 @@ class TextFormatter(_Redacting):
 
 class JsonFormatter(_Redacting):
     def format(self, record: logging.LogRecord) -> str:
-        facts: dict[str, Any] = getattr(record, "facts", {})
         payload: dict[str, Any] = {
             "ts": _iso(record.created),
             "level": record.levelname.lower(),
             "event": record.getMessage(),
         }
-        payload.update({k: v for k, v in facts.items() if v is not None})
+        payload.update(record_facts(record))
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return self.redact(json.dumps(payload, ensure_ascii=False, default=str))
 
 
-def configure_logging(fmt: str = "text", level: str = "info", secrets: Sequence[str] = ()) -> None:
-    """Send the bot's logs to stderr in the chosen format, with secrets redacted."""
-    handler = logging.StreamHandler(sys.stderr)
+def configure_logging(
+    fmt: str = "text",
+    level: str = "info",
+    secrets: Sequence[str] = (),
+    stream: TextIO | None = None,
+) -> None:
+    """Send the bot's logs to ``stream`` (default stderr) in the chosen format, secrets redacted.
+
+    Calling it again replaces the previous set-up (one handler, never two)."""
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(JsonFormatter(secrets) if fmt == "json" else TextFormatter(secrets))
     root = logging.getLogger(LOGGER_NAME)
     root.handlers[:] = [handler]

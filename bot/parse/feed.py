@@ -2,8 +2,9 @@
 
 What it does: reads RSS 0.9x/1.0/2.0 and Atom through feedparser (after ``xmlguard`` has removed
 any entity declarations), and JSON Feed 1.0/1.1 (plus Dave Winer's RSS-in-JSON) by hand. Plain
-RSS 2.0 that ``rssfast`` reads with exactly feedparser's result skips feedparser's slower parser
-(its dates still go through feedparser's date parser); everything else goes to feedparser. Every
+RSS 2.0 that ``plainrss`` reads with exactly feedparser's result skips feedparser's slower parser
+(its dates go through ``dates.feed_date``, which reads them as feedparser does or declines, and
+then feedparser reads the document); everything else goes to feedparser. Every
 item becomes a ``Story`` with a stable key (guid, else canonical link, else a hash of the title),
 an absolute canonical http(s) link, plain-text title, summary and body within fixed caps, and a
 UTC publication time when the feed gives a readable one. Things worth knowing but not fatal (a
@@ -26,22 +27,15 @@ from datetime import datetime
 from typing import Any
 
 import feedparser
-from feedparser.datetimes import _parse_date as _feedparser_date
 
 from bot.core.errors import FeedParseError
 from bot.core.models import Story
+from bot.core.text import clean_text
+from bot.parse.dates import UnknownDate, feed_date, utc_from_struct_time, utc_from_text
+from bot.parse.keys import story_key
+from bot.parse.links import absolute_web_link, canonical_link, is_web_url
 from bot.parse.plainrss import RssEntry, read_rss
-from bot.parse.text import (
-    absolute_web_link,
-    canonical_link,
-    clean_text,
-    clip,
-    is_web_url,
-    story_key,
-    to_plain_text,
-    utc_from_struct_time,
-    utc_from_text,
-)
+from bot.parse.plaintext import clip, to_plain_text
 from bot.parse.xmlguard import strip_entity_declarations
 
 __all__ = ["ParsedFeed", "canonical_link", "parse_feed", "story_key", "to_plain_text"]
@@ -146,11 +140,11 @@ def _fast_result(data: bytes, content_type: str) -> dict[str, Any] | None:
     feed = read_rss(data, content_type)
     if feed is None:
         return None
-    try:  # the same date parser as feedparser's: a date it fails on, it fails on there too
+    try:  # a date feed_date cannot read exactly as feedparser would: let feedparser read it all
         for value in feed.channel_dates:
-            _feedparser_date(value)
+            feed_date(value)
         entries = [_fast_entry(entry) for entry in feed.entries]
-    except Exception:  # feedparser would have raised (its caller reports that): let it
+    except UnknownDate:
         return None
     channel: dict[str, Any] = {}
     if feed.title is not None:
@@ -177,9 +171,9 @@ def _fast_entry(entry: RssEntry) -> dict[str, Any]:
     if entry.link is not None:
         out["link"] = entry.link
     if entry.published is not None:
-        out["published_parsed"] = _feedparser_date(entry.published)
+        out["published_parsed"] = feed_date(entry.published)
     if entry.updated is not None:
-        out["updated_parsed"] = _feedparser_date(entry.updated)
+        out["updated_parsed"] = feed_date(entry.updated)
     return out
 
 

@@ -73,7 +73,7 @@ class FeedParser:
         self._eligible = False  # this poll may use worker processes
         self._pool_used = False  # this poll has used them
         self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
-        self._pool: ProcessPoolExecutor | None = None
+        self._executor: ProcessPoolExecutor | None = None
 
     def begin_poll(self, feeds: int) -> None:
         """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
@@ -89,15 +89,15 @@ class FeedParser:
         heavy = len(body) >= LARGE_BODY or (
             len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse
         )
-        pool = (self._pool or self._start()) if self._eligible and heavy else None
+        pool = (self._executor or self._start()) if self._eligible and heavy else None
         if pool is None:
             return await asyncio.to_thread(self._timed, call)
         self._pool_used = True
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
         except BrokenProcessPool:
-            if self._pool is pool:
-                self._pool = None
+            if self._executor is pool:
+                self._executor = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
 
@@ -110,7 +110,7 @@ class FeedParser:
 
     def _start(self) -> ProcessPoolExecutor | None:
         try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out
-            self._pool = ProcessPoolExecutor(
+            self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=signal.signal,
@@ -121,9 +121,9 @@ class FeedParser:
             self.workers = 1
             return None
         event(log, "parse_workers_started", workers=self.workers)
-        return self._pool
+        return self._executor
 
     def close(self, *, wait: bool = True) -> None:
-        pool, self._pool = self._pool, None
+        pool, self._executor = self._executor, None
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=True)

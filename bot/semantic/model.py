@@ -40,7 +40,7 @@ from bot.core.errors import BotError
 from bot.core.labelled import Labelled, read_labelled
 from bot.core.models import Neighbour, SemanticScores
 from bot.core.semantic_files import MODEL_FILES, model_problems, resolve_model_dir
-from bot.observe.logs import event
+from bot.observe.logs import event, get_logger
 
 Array = NDArray[np.float32]
 MAX_TOKENS = 128
@@ -49,7 +49,7 @@ L2 = 10.0  # the ridge of every category's logistic regression (chosen by 5-fold
 NEWTON_STEPS = 25
 CACHE_SIZE = 4096  # story texts whose embedding is kept (a changed feed re-sends old items)
 STORE_LIMIT = 20_000  # training texts whose embedding is kept on disk (~30 MB)
-log = logging.getLogger(__name__)
+log = get_logger("semantic")
 
 
 def cache_dir() -> Path:

@@ -1,47 +1,30 @@
-"""Story fields in one normal form: plain text, links, keys and dates. The BeautifulSoup adapter.
+"""Feed HTML into one line of plain text, and text cut to a cap. The BeautifulSoup adapter.
 
-What it does: turns feed HTML (or text that may hold tags and entities) into one line of plain
-text (``to_plain_text``), tidies text that is already plain (``clean_text``), shortens text to a
-cap (``clip``), gives each story link one canonical spelling (``canonical_link``: tracking
-parameters removed, fragment dropped, scheme and host lower-cased, parameters in a stable
-order), makes feed links absolute (``absolute_web_link``) and derives the story key
-(``story_key``: guid, else canonical link, else a hash of the title), and reads dates into
-aware UTC datetimes (None when unreadable, never an exception).
+``to_plain_text`` turns feed HTML (or text that may hold tags and entities) into plain text:
+scripts and styles dropped, entities decoded, block elements separating words, then
+``bot.core.text.clean_text``. Simple, well-nested markup (most feed HTML) is read with a regular
+expression that gives exactly BeautifulSoup's text; the rest goes to BeautifulSoup.
+``clip`` shortens text to a cap at a word boundary.
 
-What it does not do: escape anything for Slack (notify does that), fetch links, or read feed
-formats (parse/feed.py). bs4 is imported here and nowhere else.
+It does not tidy links, derive keys or read dates (``links``, ``keys``, ``dates`` beside it), and
+escapes nothing for Slack. bs4 is imported here and nowhere else.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 import html.entities
 import re
-import time
-import unicodedata
 import warnings
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
+
+from bot.core.text import clean_text
 
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
-# Invisible characters that change how text matches without changing how it looks: zero-width
-# characters, bidi controls, the soft hyphen, and C0/C1 control characters other than whitespace
-# (which is folded instead).
-_INVISIBLE = (
-    [0x00AD, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A))
-    + [c for c in range(0x20) if chr(c) not in "\t\n\r\f\v"]
-    + list(range(0x7F, 0x85))
-    + list(range(0x86, 0xA0))
-)
-_DELETE_INVISIBLE = dict.fromkeys(_INVISIBLE)
+__all__ = ["clip", "to_plain_text"]
 
 # Elements whose content is never reader-visible text.
 _DROPPED = ("script", "style", "template", "head", "title")
@@ -53,25 +36,6 @@ _SPECIAL = _BLOCKS | frozenset(_DROPPED)
 # HTML larger than this many characters per character of wanted output is cut before parsing:
 # text is rarely less than a twentieth of its markup, and parsing megabytes costs seconds.
 _MARKUP_PER_TEXT_CHAR = 20
-
-# Query parameters that only track the reader. Names are compared in lower case.
-_TRACKING_NAMES = """
-    fbclid gclid dclid gbraid wbraid msclkid yclid twclid ttclid mc_cid mc_eid igshid igsh
-    ref_src ref_url _hsenc _hsmi __hstc __hssc __hsfp hsctatracking mkt_tok oly_anon_id
-    oly_enc_id vero_id vero_conv wt.mc_id _ga _gl s_kwcid fb_action_ids fb_action_types
-    fb_ref fb_source action_object_map action_type_map action_ref_map spm ncid cmpid
-"""
-TRACKING_PARAMS = frozenset(_TRACKING_NAMES.split())
-TRACKING_PREFIXES = ("utm_",)
-GUID_LIMIT = 512  # longer guids are hashed so keys stay index-friendly
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
-
-
-def clean_text(text: str) -> str:
-    """Text that is already plain: invisible characters removed, whitespace folded to single
-    spaces, NFC-normalised. No markup or entity is interpreted."""
-    text = text.translate(_DELETE_INVISIBLE)
-    return unicodedata.normalize("NFC", " ".join(text.split()))
 
 
 def to_plain_text(html_or_text: str, limit: int | None = None) -> str:
@@ -227,111 +191,3 @@ def clip(text: str, limit: int | None) -> str:
     if space >= limit * 0.8:
         head = head[:space]
     return head.rstrip() + "…"
-
-
-def canonical_link(url: str) -> str:
-    """One spelling per story link, so the same story links the same way in every poll.
-
-    Drops the fragment, tracking parameters (``utm_*``, ``fbclid``, ``gclid``, ``mc_cid``, …)
-    and empty parameters; lower-cases scheme and host; drops default ports; sorts the remaining
-    parameters by name (values keep their order and their exact encoding). A string that does
-    not parse as a URL comes back stripped of surrounding whitespace and otherwise unchanged.
-    """
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    scheme = parts.scheme.lower()
-    netloc = _canonical_netloc(parts.netloc, scheme)
-    path = parts.path
-    if netloc and not path:
-        path = "/"
-    kept: list[tuple[str, str]] = []
-    for piece in parts.query.split("&"):
-        if not piece:
-            continue
-        name = unquote_plus(piece.split("=", 1)[0]).strip().lower()
-        if name in TRACKING_PARAMS or name.startswith(TRACKING_PREFIXES):
-            continue
-        kept.append((piece.split("=", 1)[0], piece))
-    kept.sort(key=lambda item: item[0])
-    query = "&".join(piece for _, piece in kept)
-    return urlunsplit((scheme, netloc, path, query, ""))
-
-
-def _canonical_netloc(netloc: str, scheme: str) -> str:
-    userinfo, at, hostport = netloc.rpartition("@")
-    if hostport.startswith("["):  # IPv6 literal: [::1]:8080
-        close = hostport.find("]")
-        host, port = hostport[: close + 1], hostport[close + 1 :].removeprefix(":")
-    else:
-        host, _, port = hostport.partition(":")
-    host = host.lower().rstrip(".") or host
-    if port == _DEFAULT_PORTS.get(scheme) or (not port and hostport.endswith(":")):
-        port = ""
-    return f"{userinfo}{at}{host}{':' + port if port else ''}"
-
-
-def story_key(guid: str | None, link: str | None, title: str) -> str:
-    """The story's identity within its feed: the guid as given, else the canonical link, else
-    ``sha1:`` and the hash of the normalised title (case and spacing ignored)."""
-    guid = (guid or "").strip()
-    if guid:
-        if len(guid) > GUID_LIMIT:
-            return "guid-sha1:" + hashlib.sha1(guid.encode("utf-8", "surrogatepass")).hexdigest()
-        return guid
-    link = canonical_link(link or "")
-    if link:
-        return link
-    normalised = unicodedata.normalize("NFKC", clean_text(title)).casefold()
-    return "sha1:" + hashlib.sha1(normalised.encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def absolute_web_link(link: str | None, feed_url: str) -> str | None:
-    """The link made absolute against the feed's URL and canonical; None unless http(s)."""
-    if not link or not link.strip():
-        return None
-    try:
-        absolute = urljoin(feed_url, link.strip())
-    except ValueError:
-        return None
-    return canonical_link(absolute) if is_web_url(absolute) else None
-
-
-def is_web_url(url: str) -> bool:
-    """Whether ``url`` is an absolute http(s) URL with a host."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
-
-
-def utc_from_struct_time(value: object) -> datetime | None:
-    """A UTC ``time.struct_time`` (as feedparser gives dates) as an aware datetime, or None."""
-    if not isinstance(value, time.struct_time):
-        return None
-    try:
-        return datetime(*value[:6], tzinfo=UTC)
-    except (ValueError, OverflowError, TypeError):
-        return None
-
-
-def utc_from_text(value: object) -> datetime | None:
-    """An RFC 3339 date (or, from sloppy feeds, an RFC 822 one) in UTC; None if unreadable."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (ValueError, TypeError, IndexError, OverflowError):
-            return None
-    try:
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None

@@ -1,0 +1,139 @@
+"""The HTTP transport under the fetcher: httpx's public transport seam over httpcore's pool.
+
+``GuardedTransport`` is an ``httpx.AsyncBaseTransport`` (the interface httpx documents for
+custom transports). It hands each request to an ``httpcore.AsyncConnectionPool`` whose network
+backend is the address guard (``bot.fetch.guard.GuardedBackend``), so every connection, first
+request and redirect hop alike, is checked at connect time. It translates httpcore's exceptions
+into httpx's (the fetcher reads only those), and logs each refused address as
+``address_blocked`` with the URL that was being fetched, the host, the address and the reason:
+the guard itself only sees a host name.
+
+It does not follow redirects, cap sizes or times, or set headers: ``bot.fetch.client`` does.
+Only public names of httpx and httpcore are used (pyproject.toml bounds both: the network
+backend interface the guard implements is httpcore 1.x's).
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import AsyncIterable, AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import httpcore
+import httpx
+
+from bot.core.errors import AddressBlocked
+from bot.fetch.guard import GuardedBackend
+from bot.observe.logs import event, get_logger
+
+log = get_logger("fetch")
+
+# httpcore's exceptions and the httpx ones they become, most specific first (the first match
+# wins). The names are the public ones both libraries document.
+_EXCEPTIONS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextmanager
+def _httpx_exceptions() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for theirs, ours in _EXCEPTIONS:
+            if isinstance(exc, theirs):
+                raise ours(str(exc)) from exc
+        raise
+
+
+class _Body(httpx.AsyncByteStream):
+    """A response body read from httpcore, its errors raised as httpx's."""
+
+    def __init__(self, stream: AsyncIterable[bytes], response: httpcore.Response) -> None:
+        self._stream = stream
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _httpx_exceptions():
+            async for chunk in self._stream:
+                yield chunk
+
+    async def aclose(self) -> None:
+        await self._response.aclose()
+
+
+class GuardedTransport(httpx.AsyncBaseTransport):
+    """HTTP/1.1 with keep-alive, every connection dialled through the address guard.
+
+    ``max_connections`` bounds the open connections and ``max_keepalive`` the idle ones kept
+    for reuse (for ``keepalive_expiry`` seconds).
+    """
+
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        allow_private: bool,
+        max_connections: int,
+        max_keepalive: int,
+        keepalive_expiry: float = 30.0,
+    ) -> None:
+        self._connections = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=max_connections,
+            max_keepalive_connections=max_keepalive,
+            keepalive_expiry=keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=GuardedBackend(allow_private=allow_private),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,  # httpx's timeouts travel here
+        )
+        try:
+            with _httpx_exceptions():
+                response = await self._connections.handle_async_request(core_request)
+        except AddressBlocked as refused:
+            event(
+                log,
+                "address_blocked",
+                logging.INFO,
+                url=str(url),
+                host=refused.host,
+                address=refused.address,
+                reason=refused.reason,
+            )
+            raise
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_Body(response.stream, response),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._connections.aclose()
