@@ -31,11 +31,13 @@ from urllib.parse import urlsplit
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
 from bot.notify.message import (
+    NOTE_KINDS,
     SlackMessage,
     build_message,
     categories,
     clean_text,
     escape_mrkdwn,
+    note_lead,
     safe_url,
     snippet,
     when,
@@ -190,6 +192,8 @@ class SlackApiNotifier:
             reply = self._client.chat_postMessage(
                 channel=alert.channel, text=message.text, blocks=list(message.blocks),
                 thread_ts=alert.thread_ts, unfurl_links=False, unfurl_media=False,
+                # a follow-up is a new development: shown in the channel as well as the thread
+                reply_broadcast=bool(alert.thread_ts) and alert.kind == "followup",
             )
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
@@ -268,8 +272,8 @@ class ConsoleNotifier:
         headline = clean_text(story.title).strip() or "(untitled)"
         source = clean_text(story.source).strip() or "unknown source"
         url = safe_url(story.link)
-        if alert.kind in ("also", "update"):
-            lead = f"Also reported by {source}" if alert.kind == "also" else "Updated"
+        if alert.kind in NOTE_KINDS:
+            lead = note_lead(alert.kind, source)
             lines = [f"  ↳ {lead}: {headline}"] + ([f"    {url}"] if url else [])
         else:
             cats = categories(alert.matches)

@@ -27,6 +27,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
+from bot.core.links import TRACKING_PARAMS, TRACKING_PREFIXES
+
 if TYPE_CHECKING:
     from bs4 import BeautifulSoup, Tag
 
@@ -55,14 +57,6 @@ _SPECIAL = _BLOCKS | frozenset(_DROPPED)
 _MARKUP_PER_TEXT_CHAR = 20
 
 # Query parameters that only track the reader. Names are compared in lower case.
-_TRACKING_NAMES = """
-    fbclid gclid dclid gbraid wbraid msclkid yclid twclid ttclid mc_cid mc_eid igshid igsh
-    ref_src ref_url _hsenc _hsmi __hstc __hssc __hsfp hsctatracking mkt_tok oly_anon_id
-    oly_enc_id vero_id vero_conv wt.mc_id _ga _gl s_kwcid fb_action_ids fb_action_types
-    fb_ref fb_source action_object_map action_type_map action_ref_map spm ncid cmpid
-"""
-TRACKING_PARAMS = frozenset(_TRACKING_NAMES.split())
-TRACKING_PREFIXES = ("utm_",)
 GUID_LIMIT = 512  # longer guids are hashed so keys stay index-friendly
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 

@@ -8,17 +8,14 @@ What this part does not do: match stories (bot/rules) or decide which reports ar
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.models import Match, Story
-from bot.store.identity import same_story, title_tokens
+from bot.store.clusters import file_story
 from bot.store.part import StorePart, by_channel, encode_matches, ts
-
-MAX_THREAD_NOTES = 10  # "also reported by" replies per story and channel
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,6 @@ class StoriesPart(StorePart):
         alert_since: datetime,
         alert_undated: bool,
         dedup_window: float,
-        similarity: float,
     ) -> PollOutcome:
         """Record a poll's stories and queue their alerts in one transaction.
 
@@ -94,7 +90,7 @@ class StoriesPart(StorePart):
                     story_id = int(cur.lastrowid or 0)
                     fresh = alert_undated if s.published is None else s.published >= alert_since
                     if cand.matches and fresh:
-                        queued += self._queue_new(db, story_id, s, cand.matches, now, dedup_window, similarity)
+                        queued += self._queue_new(db, story_id, s, cand.matches, now, dedup_window)
                     continue
                 row = db.execute(
                     "SELECT id, content_hash FROM stories WHERE feed_url = ? AND key = ?", (feed_url, s.key)
@@ -118,34 +114,12 @@ class StoriesPart(StorePart):
         matches: Sequence[Match],
         now: datetime,
         window: float,
-        threshold: float,
     ) -> int:
-        tokens = title_tokens(story.title)
-        since = now.timestamp() - window
-        cluster_id: int | None = None
-        if story.link:
-            row = db.execute(
-                "SELECT cluster_id FROM stories WHERE link = ? AND cluster_id IS NOT NULL AND first_seen >= ? "
-                "ORDER BY id LIMIT 1",
-                (story.link, since),
-            ).fetchone()
-            cluster_id = row[0] if row else None
-        if cluster_id is None:
-            for row in db.execute("SELECT id, title_tokens FROM clusters WHERE created_at >= ? ORDER BY id", (since,)):
-                if same_story(tokens, frozenset(json.loads(row[1])), threshold):
-                    cluster_id = int(row[0])
-                    break
-        if cluster_id is None:
-            cur = db.execute(
-                "INSERT INTO clusters(created_at, link, title_tokens) VALUES (?, ?, ?)",
-                (now.timestamp(), story.link, json.dumps(sorted(tokens))),
-            )
-            cluster_id = int(cur.lastrowid or 0)
-        db.execute("UPDATE stories SET cluster_id = ? WHERE id = ?", (cluster_id, story_id))
-        same_feed = db.execute(
-            "SELECT COUNT(*) FROM stories WHERE cluster_id = ? AND feed_url = ? AND id != ?",
-            (cluster_id, story.feed_url, story_id),
-        ).fetchone()[0]
+        """Queue a new story's alerts: a top-level alert per channel, or, when its event already
+        alerted in that channel, a thread reply that names it (``also``, or ``followup``, which
+        is also posted to the channel). Nothing is skipped: every matching story is posted."""
+        filing = file_story(db, story_id, story, now, window)
+        cluster_id = filing.cluster_id
         queued = 0
         for channel, group in by_channel(matches).items():
             parent = db.execute(
@@ -155,12 +129,7 @@ class StoriesPart(StorePart):
             if parent is None:
                 kind, parent_id = "new", None
             else:
-                notes = db.execute(
-                    "SELECT COUNT(*) FROM alerts WHERE parent_id = ? AND kind = 'also'", (parent[0],)
-                ).fetchone()[0]
-                if same_feed or notes >= MAX_THREAD_NOTES:
-                    continue
-                kind, parent_id = "also", int(parent[0])
+                kind, parent_id = ("followup" if filing.follow_up else "also"), int(parent[0])
             db.execute(
                 "INSERT INTO alerts(story_id, cluster_id, channel, kind, parent_id, matches, next_attempt_at, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -182,7 +151,7 @@ class StoriesPart(StorePart):
         queued = 0
         for channel, group in by_channel(matches).items():
             parent = db.execute(
-                "SELECT id FROM alerts WHERE story_id = ? AND channel = ? AND kind IN ('new', 'also') "
+                "SELECT id FROM alerts WHERE story_id = ? AND channel = ? AND kind IN ('new', 'also', 'followup') "
                 "ORDER BY id LIMIT 1",
                 (story_id, channel),
             ).fetchone()
