@@ -7,6 +7,7 @@ with ``raise ... from exc``, so callers only ever catch these.
      ├── FetchError             a feed could not be fetched (carries a kind and a plain message)
      ├── FeedParseError         fetched bytes are not a feed we can read
      ├── StoreError             the state database is unusable
+     │    └── StateBusyError    another process is writing this state folder
      └── DeliveryError          an alert could not be handed to Slack (transient or permanent)
 """
 
@@ -74,6 +75,10 @@ class FeedParseError(BotError):
 
 class StoreError(BotError):
     """The state database cannot be opened or is from a newer version of the bot."""
+
+
+class StateBusyError(StoreError):
+    """Another ethics-bot holds the state folder's writer lock."""
 
 
 class DeliveryError(BotError):
