@@ -198,3 +198,17 @@ def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer version"):
         Store(tmp_path)
+
+
+def test_a_second_writer_is_refused_with_the_holders_pid_until_the_first_lets_go(tmp_path: Path) -> None:
+    import os
+
+    from bot.core.errors import StateBusyError
+    from bot.store.lock import WriterLock
+
+    first = WriterLock(tmp_path, "run").acquire()
+    with pytest.raises(StateBusyError, match=rf"`ethics-bot run` is already running on .* \(pid {os.getpid()},"):
+        WriterLock(tmp_path, "once").acquire()
+    first.release()
+    with WriterLock(tmp_path, "once"):
+        pass
