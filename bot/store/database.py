@@ -57,10 +57,12 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX alerts_cluster ON alerts(cluster_id, channel, kind);
     CREATE TABLE runtime (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
-    # 2: event identity compares addresses with tracking, AMP and mobile spellings set aside
+    # 2: event identity compares addresses with tracking, AMP and mobile spellings set aside,
+    # and reads each recent cluster's first report
     """
     ALTER TABLE stories ADD COLUMN event_link TEXT;
     CREATE INDEX stories_event_link ON stories(event_link);
+    CREATE INDEX stories_cluster ON stories(cluster_id);
     """,
 )
 
