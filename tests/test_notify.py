@@ -277,6 +277,15 @@ def test_a_thread_note_goes_into_the_parents_thread(fake: FakeSlack) -> None:
     assert send(fake, kind="also", thread_ts=parent).ok
     assert fake.messages[-1].thread_ts == parent
     assert fake.requests[-1]["flags"] == []  # a real parent, not an orphan
+    assert not fake.messages[-1].reply_broadcast
+
+
+def test_a_follow_up_is_posted_in_the_thread_and_to_the_channel(fake: FakeSlack) -> None:
+    parent = send(fake).ts
+    assert send(fake, kind="followup", thread_ts=parent).ok
+    reply = fake.messages[-1]
+    assert reply.thread_ts == parent and reply.reply_broadcast
+    assert reply.text.startswith("Follow-up from ")
 
 
 @pytest.mark.parametrize(

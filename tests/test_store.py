@@ -13,6 +13,8 @@ from bot.core.models import Feed, Hit, Match, Span, Story
 from bot.store.database import Candidate, Store
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+LETTER = "In a letter to Jeff Bezos, Amazon staff asked the company to stop selling Rekognition to police."
+LETTER2 = "Amazon employees wrote to Jeff Bezos: stop selling Rekognition face software to police departments."
 WINDOW = 48 * 3600
 
 
@@ -66,9 +68,7 @@ def store(tmp_path: Path) -> Store:
 
 def save(store: Store, feed: str, *cands: Candidate, first: bool = False, now: datetime = NOW) -> tuple[int, int, int]:
     since = now - (timedelta(hours=24) if first else timedelta(days=30))
-    out = store.save_poll(
-        feed, list(cands), now=now, alert_since=since, alert_undated=not first, dedup_window=WINDOW, similarity=0.6
-    )
+    out = store.save_poll(feed, list(cands), now=now, alert_since=since, alert_undated=not first, dedup_window=WINDOW)
     return out.new_stories, out.alerts_queued, out.edited
 
 
@@ -108,8 +108,18 @@ def test_an_edited_story_never_alerts_again_and_gets_one_update_note(store: Stor
 
 
 def test_the_same_story_from_other_outlets_goes_into_the_thread(store: Store) -> None:
-    a = story("a1", "Amazon workers demand end to police facial recognition deals", feed="https://a.example/rss")
-    b = story("b1", "Amazon employees demand an end to police facial-recognition deals", feed="https://b.example/rss")
+    a = story(
+        "a1",
+        "Amazon workers demand end to police facial recognition deals",
+        feed="https://a.example/rss",
+        summary=LETTER,
+    )
+    b = story(
+        "b1",
+        "Amazon employees demand an end to police facial-recognition deals",
+        feed="https://b.example/rss",
+        summary=LETTER2,
+    )
     c = story("c1", "Totally different", feed="https://c.example/rss", link=a.link)  # same canonical link
     d = story("d1", "Microsoft staff protest ICE contract", feed="https://c.example/rss")
     for s in (a, b, c, d):
@@ -145,8 +155,18 @@ def test_an_alert_in_flight_at_a_crash_is_tried_again(store: Store, tmp_path: Pa
 
 
 def test_a_reply_whose_parent_failed_fails_too(store: Store) -> None:
-    a = story("a1", "Amazon workers demand end to police facial recognition deals", feed="https://a.example/rss")
-    b = story("b1", "Amazon employees demand an end to police facial-recognition deals", feed="https://b.example/rss")
+    a = story(
+        "a1",
+        "Amazon workers demand end to police facial recognition deals",
+        feed="https://a.example/rss",
+        summary=LETTER,
+    )
+    b = story(
+        "b1",
+        "Amazon employees demand an end to police facial-recognition deals",
+        feed="https://b.example/rss",
+        summary=LETTER2,
+    )
     save(store, a.feed_url, cand(a, match()))
     save(store, b.feed_url, cand(b, match()))
     (parent,) = store.due_alerts(NOW)
@@ -178,3 +198,17 @@ def test_a_database_from_a_newer_bot_is_refused(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(StoreError, match="newer version"):
         Store(tmp_path)
+
+
+def test_a_second_writer_is_refused_with_the_holders_pid_until_the_first_lets_go(tmp_path: Path) -> None:
+    import os
+
+    from bot.core.errors import StateBusyError
+    from bot.store.lock import WriterLock
+
+    first = WriterLock(tmp_path, "run").acquire()
+    with pytest.raises(StateBusyError, match=rf"`ethics-bot run` is already running on .* \(pid {os.getpid()},"):
+        WriterLock(tmp_path, "once").acquire()
+    first.release()
+    with WriterLock(tmp_path, "once"):
+        pass

@@ -23,6 +23,7 @@ from bot.review.evaluate import evaluate, format_report, read_labelled
 from bot.review.explain import explain_text
 from bot.rules.match import RuleSet, compile_config
 from bot.store.database import Store
+from bot.store.lock import WriterLock
 
 log = get_logger("cli")
 
@@ -81,27 +82,30 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
 
 def cmd_once(args: argparse.Namespace) -> int:
     config, ruleset = _load(args)
-    _warm_up(config)
-    return asyncio.run(_once(args, config, ruleset, Environment.from_env(os.environ)))
+    with WriterLock(args.state, "once"):  # one writer per state folder (store/lock.py)
+        _warm_up(config)
+        return asyncio.run(_once(args, config, ruleset, Environment.from_env(os.environ)))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.flow.daemon import Daemon, DaemonOptions  # APScheduler: only the daemon needs it
 
     config, ruleset = _load(args)
-    _warm_up(config)
-    store = Store(args.state)
-    ctx = Context(config=config, ruleset=ruleset, store=store)
-    store.sync_feeds(config.feeds, ctx.clock())
-    categories = sorted({r.category for r in config.rules} | set(config.semantic.categories if config.semantic else ()))
-    notifier, listener = make_feedback(os.environ, make_notifier(os.environ), categories)
-    port = args.metrics_port or config.settings.metrics_port
-    options = DaemonOptions(rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick)
+    with WriterLock(args.state, "run"):  # held until the daemon exits; the kernel frees it on a kill
+        _warm_up(config)
+        store = Store(args.state)
+        ctx = Context(config=config, ruleset=ruleset, store=store)
+        store.sync_feeds(config.feeds, ctx.clock())
+        semantic_categories = set(config.semantic.categories if config.semantic else ())
+        categories = sorted({r.category for r in config.rules} | semantic_categories)
+        notifier, listener = make_feedback(os.environ, make_notifier(os.environ), categories)
+        port = args.metrics_port or config.settings.metrics_port
+        options = DaemonOptions(rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick)
 
-    async def main() -> int:
-        return await Daemon(ctx, notifier, options, listener).run()
+        async def main() -> int:
+            return await Daemon(ctx, notifier, options, listener).run()
 
-    return asyncio.run(main())
+        return asyncio.run(main())
 
 
 def cmd_test(args: argparse.Namespace) -> int:

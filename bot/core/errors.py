@@ -9,6 +9,7 @@ with ``raise ... from exc``, so callers only ever catch these.
      │    └── AddressBlocked    the address guard refused the address a host resolved to
      ├── FeedParseError         fetched bytes are not a feed we can read
      └── StoreError             the state database is unusable
+          └── StateBusyError    another process is writing this state folder
 
 Delivery has no exception: a notifier's ``send`` returns a ``DeliveryResult`` (sent,
 transient or permanent, with a remedy) that the outbox records, because a refused alert is an
@@ -92,3 +93,7 @@ class FeedParseError(BotError):
 
 class StoreError(BotError):
     """The state database cannot be opened or is from a newer version of the bot."""
+
+
+class StateBusyError(StoreError):
+    """Another ethics-bot holds the state folder's writer lock."""

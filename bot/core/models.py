@@ -82,7 +82,8 @@ class Alert:
     """A queued message for one channel about one story.
 
     ``kind`` is ``new`` (a top-level alert), ``also`` (another outlet's report, posted in the
-    thread of the first) or ``update`` (the story's text changed; a thread note).
+    thread of the first), ``followup`` (a report of the same event 12 h or more later, posted
+    in the thread and to the channel) or ``update`` (the story's text changed; a thread note).
     """
 
     id: int

@@ -223,7 +223,6 @@ def store_stories(
         alert_since=since,
         alert_undated=not first_poll,
         dedup_window=s.dedup_window,
-        similarity=s.title_similarity,
     )
     ctx.metrics.stories_seen.inc(saved.new_stories)
     return CheckOutcome(feed.url, True, saved.new_stories, saved.alerts_queued)

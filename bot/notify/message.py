@@ -210,9 +210,21 @@ def _why(matches: tuple[Match, ...]) -> str:
     return _within(lines, "\n", SECTION_UNITS - 10)
 
 
+NOTE_KINDS = ("also", "followup", "update")
+
+
+def note_lead(kind: str, source: str) -> str:
+    """How a thread reply starts: another outlet's report, a later development, or an edit."""
+    if kind == "also":
+        return f"Also reported by {source}"
+    if kind == "followup":
+        return f"Follow-up from {source}"
+    return "Updated"
+
+
 def _note(alert: Alert, headline: str, source: str, url: str | None) -> SlackMessage:
-    """The short thread reply for ``also`` and ``update`` alerts."""
-    lead = f"Also reported by {source}" if alert.kind == "also" else "Updated"
+    """The short thread reply for ``also``, ``followup`` and ``update`` alerts."""
+    lead = note_lead(alert.kind, source)
     title = cut(headline, 300)
     label = escape_mrkdwn(title)
     body = f"{escape_mrkdwn(lead)}: {_link(url, label) if url else label}"
@@ -221,12 +233,12 @@ def _note(alert: Alert, headline: str, source: str, url: str | None) -> SlackMes
 
 
 def build_message(alert: Alert) -> SlackMessage:
-    """The Slack message for one alert (``new``, or a threaded ``also``/``update`` note)."""
+    """The Slack message for one alert (``new``, or a threaded ``also``/``followup``/``update`` note)."""
     story = alert.story
     headline = clean_text(story.title) or "(untitled)"
     source = cut(clean_text(story.source) or "unknown source", 100)
     url = safe_url(story.link)
-    if alert.kind in ("also", "update"):
+    if alert.kind in NOTE_KINDS:
         return _note(alert, headline, source, url)
     cats = categories(alert.matches)
     meta = [escape_mrkdwn(source), when(story.published)]

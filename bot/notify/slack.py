@@ -34,10 +34,12 @@ from bot.core.settings import DEFAULT_SLACK_API_URL, SLACK_TIMEOUT
 from bot.core.text import clean_text
 from bot.notify.digest import plain_text
 from bot.notify.message import (
+    NOTE_KINDS,
     SlackMessage,
     build_message,
     categories,
     escape_mrkdwn,
+    note_lead,
     safe_url,
     snippet,
     when,
@@ -197,6 +199,8 @@ class SlackApiNotifier:
             reply = self._client.chat_postMessage(
                 channel=alert.channel, text=message.text, blocks=list(message.blocks),
                 thread_ts=alert.thread_ts, unfurl_links=False, unfurl_media=False,
+                # a follow-up is a new development: shown in the channel as well as the thread
+                reply_broadcast=bool(alert.thread_ts) and alert.kind == "followup",
             )
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
@@ -277,8 +281,8 @@ class ConsoleNotifier:
         url = safe_url(story.link)
         if alert.kind in ("digest", "notice"):  # many stories or facts in one message
             lines = ["─" * 72, f"→ {clean_text(alert.channel)}", plain_text(message)]
-        elif alert.kind in ("also", "update"):
-            lead = f"Also reported by {source}" if alert.kind == "also" else "Updated"
+        elif alert.kind in NOTE_KINDS:
+            lead = note_lead(alert.kind, source)
             lines = [f"  ↳ {lead}: {headline}"] + ([f"    {url}"] if url else [])
         else:
             cats = categories(alert.matches)

@@ -12,15 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
-# Query parameters that only track the reader. Names are compared in lower case.
-_TRACKING_NAMES = """
-    fbclid gclid dclid gbraid wbraid msclkid yclid twclid ttclid mc_cid mc_eid igshid igsh
-    ref_src ref_url _hsenc _hsmi __hstc __hssc __hsfp hsctatracking mkt_tok oly_anon_id
-    oly_enc_id vero_id vero_conv wt.mc_id _ga _gl s_kwcid fb_action_ids fb_action_types
-    fb_ref fb_source action_object_map action_type_map action_ref_map spm ncid cmpid
-"""
-TRACKING_PARAMS = frozenset(_TRACKING_NAMES.split())
-TRACKING_PREFIXES = ("utm_",)
+from bot.core.links import TRACKING_PARAMS, TRACKING_PREFIXES
+
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
