@@ -9,6 +9,10 @@ With the semantic layer, ``semantic_scores`` scores the stories, by K-fold cross
 when asked (``--cv K``): a story is never scored by a classifier trained on it. The report then
 compares three predictors on the same stories: the rules alone, the classifier alone (a
 category at or above its threshold) and the combination the bot alerts with.
+
+Beside precision and recall, the relevance score reports false alerts per 1,000 ordinary items:
+the items labelled empty that alert, per 1,000 items labelled empty. Where relevant stories are
+rare, that is the figure a channel's readers feel; precision on a balanced set hides it.
 """
 
 from __future__ import annotations
@@ -58,6 +62,13 @@ class Score:
         p, r = self.precision, self.recall
         return 2 * p * r / (p + r) if p + r else 0.0
 
+    @property
+    def false_alerts_per_1000(self) -> float:
+        """Ordinary items (labelled empty) that alert, per 1,000 ordinary items: fp / (fp + tn).
+        Meaningful for relevance, where tn counts the items labelled empty."""
+        ordinary = self.fp + self.tn
+        return 1000 * self.fp / ordinary if ordinary else 0.0
+
     def as_dict(self, with_tn: bool) -> dict[str, Any]:
         d: dict[str, Any] = {
             "precision": round(self.precision, 4),
@@ -69,6 +80,7 @@ class Score:
         }
         if with_tn:
             d["tn"] = self.tn
+            d["false_alerts_per_1000"] = round(self.false_alerts_per_1000, 2)
         return d
 
 
@@ -203,12 +215,14 @@ def format_report(report: Report) -> str:
         for name, s in report.compare.items():
             lines.append(
                 f"{name:<18} relevance precision {s.precision:.3f}  recall {s.recall:.3f}  f1 {s.f1:.3f}  "
-                f"(tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})"
+                f"false alerts {s.false_alerts_per_1000:.1f}/1,000  (tp {s.tp}, fp {s.fp}, fn {s.fn}, tn {s.tn})"
             )
         lines += ["", "the combination (what the bot alerts), in detail:"]
     lines += [
         f"relevance  precision {r.precision:.3f}  recall {r.recall:.3f}  f1 {r.f1:.3f}  "
         f"(tp {r.tp}, fp {r.fp}, fn {r.fn}, tn {r.tn})",
+        f"false alerts per 1,000 ordinary items {r.false_alerts_per_1000:.1f}  "
+        f"({r.fp} of the {r.fp + r.tn} items labelled empty alert)",
         "",
         f"{'category':<26} {'prec':>6} {'recall':>6} {'f1':>6} {'tp':>4} {'fp':>4} {'fn':>4}",
     ]
