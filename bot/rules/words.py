@@ -11,7 +11,8 @@ so ``Amazon’s`` is the word ``Amazon``.
 Query side: ``lex_query`` turns query text into operator and term tokens (with 0-based positions)
 and raises ``QuerySyntaxError`` for anything malformed at the lexical level.
 
-This module knows nothing about boolean logic, rules or Slack; ``bot.rules.query`` builds on it.
+This module knows nothing about boolean logic, rules or Slack; ``bot.rules.query`` and
+``bot.rules.tree`` build on it.
 """
 
 from __future__ import annotations
