@@ -20,8 +20,9 @@ from difflib import get_close_matches
 
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS, Hit, Span
+from bot.rules.lexer import QToken, lex_query
 from bot.rules.tree import And, Near, Needs, Node, Not, Or, Term, Trace, Wrapper, all_needs
-from bot.rules.words import Document, QToken, lex_query, make_document
+from bot.rules.words import Document, make_document
 
 __all__ = ["Document", "Evaluation", "Query", "make_document", "parse_query"]
 
