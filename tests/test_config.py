@@ -138,3 +138,9 @@ def test_match_body_defaults_to_true_and_can_be_switched_off() -> None:
     assert parse_config(GOOD).settings.match_body is True
     off = parse_config(GOOD.replace("settings:\n", "settings:\n  match_body: false\n"))
     assert off.settings.match_body is False
+
+
+def test_match_lede_defaults_to_false_and_can_be_switched_on() -> None:
+    assert parse_config(GOOD).settings.match_lede is False
+    on = parse_config(GOOD.replace("settings:\n", "settings:\n  match_lede: true\n"))
+    assert on.settings.match_lede is True

@@ -62,6 +62,7 @@ class Settings:
     channel_burst: int = 2
     metrics_port: int | None = None
     match_body: bool = True
+    match_lede: bool = False
 
 
 DEFAULT_THRESHOLD = 0.5
@@ -240,6 +241,7 @@ _SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "channel_burst": _positive_int,
     "metrics_port": _port,
     "match_body": _boolean,
+    "match_lede": _boolean,
 }
 
 

@@ -28,6 +28,8 @@ class QToken(NamedTuple):
 MAX_NEAR = 1000
 _QUOTES = '"“”'
 _DELIMITERS = frozenset("(){}" + _QUOTES)
+LEDE = "lede"  # the scope of a story's headline and opening sentences (not a stored field)
+SCOPES = (*FIELDS, LEDE)
 _FIELD_RE = re.compile(r"([A-Za-z]+):")
 _LIST_RE = re.compile(r"\w(?:[\w-]*\w)?")
 _NEAR_RE = re.compile(r"NEAR/([0-9]+)")
@@ -131,11 +133,11 @@ def lex_query(text: str) -> list[QToken]:
             i = m.end()
         elif (m := _FIELD_RE.match(text, i)) is not None:
             name = m.group(1).lower()
-            if name not in FIELDS:
+            if name not in SCOPES:
                 raise _fail(
                     f"unknown field {m.group(1)!r} (put text with a colon in quotes)",
                     i,
-                    "title:, summary: or body:",
+                    "title:, lede:, summary: or body:",
                 )
             if m.end() >= n or text[m.end()].isspace() or text[m.end()] == ")":
                 raise _fail(f"{name}: must be followed by a term or (", m.end(), "a term or (")

@@ -17,15 +17,24 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from typing import NamedTuple
 
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS, Hit, Span
-from bot.rules.lexer import QToken, lex_query
+from bot.rules.lexer import LEDE, QToken, lex_query
 from bot.rules.tree import And, Near, Needs, Node, Not, Or, Term, Trace, Wrapper, all_needs
 from bot.rules.words import Document, make_document
 
 __all__ = ["Document", "Evaluation", "Query", "make_document", "parse_query"]
 
+class Scope(NamedTuple):
+    """Where a term searches: these fields, and with ``lede`` only their lede's words."""
+
+    fields: tuple[int, ...]
+    lede: bool = False
+
+
+_EVERYWHERE = Scope(tuple(range(len(FIELDS))), False)
 MAX_DEPTH = 48  # nesting of (), NOT, NEAR chains, field scopes and lists
 MAX_HITS = 200  # evidence kept per evaluation (the verdict itself is always exact)
 _STARTS = frozenset({"TERM", "LIST", "FIELD", "(", "NOT"})
@@ -86,10 +95,10 @@ class _Parser:
         lists: Mapping[str, Sequence[str]],
         prefix: str,
         open_lists: tuple[str, ...],
-        unscoped: tuple[int, ...] = tuple(range(len(FIELDS))),
+        unscoped: Scope = _EVERYWHERE,
     ) -> None:
         self.text, self.lists, self.prefix, self.open_lists = text, lists, prefix, open_lists
-        self.unscoped = unscoped  # the fields an unscoped term searches
+        self.unscoped = unscoped  # where an unscoped term searches
         self.tokens = lex_query(text)
         self.i = 0
 
@@ -103,10 +112,10 @@ class _Parser:
     def _error(self, message: str, tok: QToken, expected: str = "") -> QuerySyntaxError:
         return QuerySyntaxError(message, tok.pos + 1, expected)
 
-    def parse(self, fields: tuple[int, ...], depth: int) -> Node:
+    def parse(self, scope: Scope, depth: int) -> Node:
         if self._peek().kind == "EOF":
             raise self._error("empty query", self._peek(), "a word, phrase or @list")
-        node = self._or(fields, depth)
+        node = self._or(scope, depth)
         tok = self._peek()
         if tok.kind == ")":
             raise self._error(") without a matching (", tok)
@@ -114,29 +123,29 @@ class _Parser:
             raise self._error(f"unexpected {tok.text}", tok, "an operator or the end")
         return node
 
-    def _or(self, fields: tuple[int, ...], depth: int) -> Node:
-        items = [self._and(fields, depth)]
+    def _or(self, scope: Scope, depth: int) -> Node:
+        items = [self._and(scope, depth)]
         while self._peek().kind == "OR":
             self._take()
-            items.append(self._and(fields, depth))
+            items.append(self._and(scope, depth))
         return items[0] if len(items) == 1 else Or(tuple(items))
 
-    def _and(self, fields: tuple[int, ...], depth: int) -> Node:
-        items = [self._near(fields, depth)]
+    def _and(self, scope: Scope, depth: int) -> Node:
+        items = [self._near(scope, depth)]
         while self._peek().kind == "AND" or self._peek().kind in _STARTS:
             if self._peek().kind == "AND":
                 self._take()
-            items.append(self._near(fields, depth))
+            items.append(self._near(scope, depth))
         return items[0] if len(items) == 1 else And(tuple(items))
 
-    def _near(self, fields: tuple[int, ...], depth: int) -> Node:
+    def _near(self, scope: Scope, depth: int) -> Node:
         start = self._peek()
-        node = self._unary(fields, depth)
+        node = self._unary(scope, depth)
         while self._peek().kind == "NEAR":
             op = self._take()
             depth += 1
             operand = self._peek()
-            right = self._unary(fields, depth)
+            right = self._unary(scope, depth)
             for side, tok in ((node, start), (right, operand)):
                 if not side.positional():
                     hint = "NOT (a NEAR/5 b)" if isinstance(side, Not) else "(a NEAR/5 b) AND c"
@@ -150,35 +159,39 @@ class _Parser:
             node = Near(node, right, op.number)
         return node
 
-    def _unary(self, fields: tuple[int, ...], depth: int) -> Node:
+    def _unary(self, scope: Scope, depth: int) -> Node:
         if self._peek().kind == "NOT":
             tok = self._take()
             if depth >= MAX_DEPTH:
                 raise self._error("query is nested too deeply", tok)
-            return Not(self._unary(fields, depth + 1))
-        return self._primary(fields, depth)
+            return Not(self._unary(scope, depth + 1))
+        return self._primary(scope, depth)
 
-    def _primary(self, fields: tuple[int, ...], depth: int) -> Node:
+    def _primary(self, scope: Scope, depth: int) -> Node:
         tok = self._take()
         before = self.tokens[self.i - 2].text if self.i >= 2 else ""
         if depth >= MAX_DEPTH:
             raise self._error("query is nested too deeply", tok)
         if tok.kind == "TERM":
-            return Term(self.prefix + tok.text, tok.text, tok.words, fields)
+            return Term(self.prefix + tok.text, tok.text, tok.words, scope.fields, scope.lede)
         if tok.kind == "(":
-            inner = self._or(fields, depth + 1)
+            inner = self._or(scope, depth + 1)
             if self._take().kind != ")":
                 raise self._error("( is never closed", tok, ")")
             return inner
         if tok.kind == "FIELD":
-            # an explicit scope may name any field, even one unscoped terms leave out
-            base = tuple(range(len(FIELDS))) if fields == self.unscoped else fields
-            scoped = tuple(f for f in base if FIELDS[f] == tok.text)
-            if not scoped:
+            # An explicit scope may name any field, even one unscoped terms leave out, and
+            # reaches the whole field even when unscoped terms read only the lede.
+            base = _EVERYWHERE if scope == self.unscoped else scope
+            if tok.text == LEDE:
+                scoped = Scope(base.fields, True)
+            else:
+                scoped = Scope(tuple(f for f in base.fields if FIELDS[f] == tok.text), base.lede)
+            if not scoped.fields:
                 raise self._error(f"{tok.text}: inside another field can never match", tok)
             return Wrapper(self._primary(scoped, depth + 1), tok.text)
         if tok.kind == "LIST":
-            return self._list(tok, fields, depth)
+            return self._list(tok, scope, depth)
         wanted = "a word, phrase, @list, ( or NOT"
         if tok.kind == "EOF":
             raise self._error(
@@ -194,7 +207,7 @@ class _Parser:
             wanted,
         )
 
-    def _list(self, tok: QToken, fields: tuple[int, ...], depth: int) -> Node:
+    def _list(self, tok: QToken, scope: Scope, depth: int) -> Node:
         name = tok.text
         if name not in self.lists:
             close = get_close_matches(name, list(self.lists), n=1)
@@ -209,7 +222,7 @@ class _Parser:
                 if not isinstance(item, str):
                     raise QuerySyntaxError("list items must be text", 1)
                 parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped)
-                items.append(parser.parse(fields, depth + 1))
+                items.append(parser.parse(scope, depth + 1))
             except QuerySyntaxError as exc:
                 raise self._error(
                     f"in list @{name}, item {n} {item!r}, column {exc.column}: {exc.message}",
@@ -222,11 +235,17 @@ class _Parser:
         return Wrapper(child, "@" + name, tuple(zip(items, self.lists[name], strict=True)))
 
 
-def parse_query(text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS) -> Query:
+def parse_query(
+    text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS, lede: bool = False
+) -> Query:
     """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text``.
 
-    ``fields`` are the fields a term without a scope searches (default: all of them);
-    ``title:``, ``summary:`` and ``body:`` scopes can name any field regardless."""
-    unscoped = tuple(i for i, name in enumerate(FIELDS) if name in fields)
+    ``fields`` are the fields a term without a scope searches (default: all of them); with
+    ``lede`` true, a term without a scope searches the story's lede instead (the title and the
+    opening sentences: ``Document.lede_ends``), whatever ``fields`` says. ``title:``,
+    ``summary:``, ``body:`` and ``lede:`` scopes can name any field regardless, and reach the
+    whole field."""
+    named = tuple(i for i, name in enumerate(FIELDS) if name in fields)
+    unscoped = Scope(_EVERYWHERE.fields, True) if lede else Scope(named, False)
     root = _Parser(text, lists, "", (), unscoped).parse(unscoped, 0)
     return Query(text, root)

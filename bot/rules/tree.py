@@ -87,6 +87,7 @@ class Term(Node):
     written: str
     words: tuple[WordPattern, ...]
     fields: tuple[int, ...]
+    lede: bool = False  # only the words of each field's lede count (Document.lede_ends)
 
     def run(self, doc: Document, trace: Trace) -> tuple[bool, list[Occ]]:
         occs: list[Occ] = []
@@ -95,6 +96,8 @@ class Term(Node):
         for f in self.fields:
             toks = doc.fields[f]
             found = toks.index.get(first.key) if plain else toks.find(self.words)
+            if found and self.lede:  # the whole term must lie inside the lede
+                found = found[: bisect_left(found, doc.lede_ends[f] - width)]
             if found:
                 starts, ends, label = toks.starts, toks.ends, self.label
                 occs.extend(

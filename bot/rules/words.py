@@ -8,6 +8,10 @@ inside a word (as in Unicode word segmentation); an apostrophe between letters s
 word (``don't``, keyed ``dont``); a possessive ``'s``/``’s`` is dropped from the word and its span,
 so ``Amazon’s`` is the word ``Amazon``.
 
+The lede: ``lede_length`` says how many opening words of a field are its lede (whole opening
+sentences within ``LEDE_WORDS`` words), and ``Document.lede_ends`` which part of each field the
+``lede:`` scope reads (the title, and the opening of the summary, else of the body).
+
 Query side: ``WordPattern`` is one word of a query term; ``bot.rules.lexer`` splits query text into
 terms with the same word expression and keys.
 
@@ -164,6 +168,27 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
     return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index, shouting)
 
 
+LEDE_WORDS = 60  # the lede's budget in words (every summary of the labelled sets fits in it)
+# A sentence ends at . ! ? … (or their full-width forms), maybe followed by closing quotes or
+# brackets, and then a space: "U.S. officials" splits, "3.5 billion" and "example.com" do not.
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s")
+
+
+def lede_length(toks: FieldTokens, budget: int = LEDE_WORDS) -> int:
+    """How many opening words of a field form its lede: the longest run of whole opening
+    sentences with at most ``budget`` words in all, or the first ``budget`` words when the first
+    sentence alone is longer (a run of link titles or show notes with no full stop). A field of
+    at most ``budget`` words is all lede."""
+    n = len(toks.keys)
+    if n <= budget:
+        return n
+    end, text = 0, toks.text
+    for i in range(budget):
+        if _SENTENCE_END.search(text, toks.ends[i], toks.starts[i + 1]):
+            end = i + 1
+    return end or budget
+
+
 @dataclass(frozen=True)
 class Document:
     """A story tokenised once, to be evaluated by any number of queries.
@@ -180,6 +205,19 @@ class Document:
 
     def field(self, name: str) -> FieldTokens:
         return self.fields[FIELDS.index(name)]
+
+    @cached_property
+    def lede_ends(self) -> tuple[int, ...]:
+        """Per field, how many of its first words are in the story's lede (see ``lede_length``):
+        the whole title; the opening of the summary; the opening of the body only when the
+        summary has no words (a feed that carries the article alone)."""
+        title, summary, body = self.fields
+        return (len(title.keys), lede_length(summary), 0 if summary.keys else lede_length(body))
+
+    def lede_end_char(self, f: int) -> int:
+        """Where the lede ends in field ``f``'s text (a character offset; 0 when it has none)."""
+        toks, n = self.fields[f], self.lede_ends[f]
+        return toks.ends[n - 1] if n else 0
 
     @cached_property
     def word_stream(self) -> str:
