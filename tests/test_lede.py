@@ -16,12 +16,17 @@ from bot.rules.query import make_document, parse_query
 from bot.rules.words import LEDE_WORDS, lede_length, tokenize_field
 
 
-def words(n: int, word: str = "w") -> str:
+def words(n: int, word: str = "word") -> str:
     return " ".join([word] * n)
 
 
-# Sentences of 20 words each: three fit in the 60-word lede, the fourth does not.
-S20 = words(19) + " end."
+def sentence(n: int, end: str = ".") -> str:
+    """A sentence of ``n`` words that starts with a capital, as sentences do."""
+    return ("Word " + words(n - 1)).strip() + end
+
+
+# Sentences of 20 words each: two are the lede of a long field.
+S20 = sentence(20)
 LONG = " ".join([S20] * 6)
 
 
@@ -31,14 +36,17 @@ LONG = " ".join([S20] * 6)
         ("", 0),
         ("Police bought face-matching software.", 5),
         (words(LEDE_WORDS), LEDE_WORDS),  # a field within the budget is all lede
+        (" ".join([sentence(10)] * 6), LEDE_WORDS),  # ... however many sentences it has
         (words(LEDE_WORDS + 1), LEDE_WORDS),  # one run-on "sentence" (link lists): the budget
-        (LONG, 60),  # whole sentences while they fit
-        (words(30) + ". " + words(40) + ". " + words(10), 30),  # the second would overflow
-        (words(30) + "! " + words(20) + "? " + words(40), 50),
-        (words(30) + ".” " + words(20) + ".) " + words(40), 50),  # closing quotes and brackets
-        # No sentence end: decimals, domains, an abbreviation without a following space.
-        (words(30) + " 3.5 billion example.com U.S." + words(40), LEDE_WORDS),
-        (words(30) + "。 " + words(40), 30),  # full-width stop
+        (LONG, 40),  # a longer field: its first two sentences
+        (sentence(30) + " " + sentence(40) + " " + sentence(10), 30),  # the second would overflow
+        (sentence(30, "!") + " " + sentence(20, "?") + " " + sentence(40), 50),
+        (sentence(30, ".”") + " " + sentence(20, ".)") + " " + sentence(40), 50),  # closing quotes
+        (sentence(30, "。") + " " + sentence(40), 30),  # full-width stop
+        # No sentence end: decimals, domains, a lower-case word next, abbreviations, initials.
+        (words(20) + " 3.5 billion example.com. and " + words(50), LEDE_WORDS),
+        (words(20) + " said Mr. Gates of Alphabet Inc. And J. Smith " + words(50), LEDE_WORDS),
+        (words(20) + " in the U.S. Officials " + words(50), LEDE_WORDS),  # "U.S." reads as initials
     ],
 )
 def test_lede_length(text: str, expected: int) -> None:
@@ -47,9 +55,9 @@ def test_lede_length(text: str, expected: int) -> None:
 
 def test_the_lede_is_the_title_and_the_opening_of_the_summary_else_of_the_body() -> None:
     doc = make_document("Headline here", LONG, LONG)
-    assert doc.lede_ends == (2, 60, 0)  # a summary exists: the body is past the lede
+    assert doc.lede_ends == (2, 40, 0)  # a summary exists: the body is past the lede
     doc = make_document("Headline here", "", LONG)
-    assert doc.lede_ends == (2, 0, 60)  # a feed that carries only the article
+    assert doc.lede_ends == (2, 0, 40)  # a feed that carries only the article
     assert make_document("", "", "").lede_ends == (0, 0, 0)
     assert make_document("t", "a b. c").lede_end_char(1) == len("a b. c")
 
@@ -69,6 +77,7 @@ DEEP = LONG + " Police bought facial recognition."  # the terms sit past the led
         ("lede:police", "News", "Short teaser.", "Police bought it.", False),
         ('lede:"facial recognition"', "x", words(59) + " facial recognition", "", False),  # half in
         ('lede:"facial recognition"', "x", words(58) + " facial recognition", "", True),
+        ('lede:"facial recognition"', "x", words(58) + " facial recognition. " + LONG, "", True),
         ("lede:(police AND facial)", "Police", DEEP, "", False),
         ("lede:police AND summary:facial", "Police", DEEP, "", True),
         ("title:lede:police", "Police", "", "", True),  # the whole title is lede
@@ -175,3 +184,19 @@ def test_explanation_says_where_the_lede_ends_and_which_evidence_lies_past_it() 
     text = explain_text(ruleset, [short])
     assert "lede:" not in text and "past the lede" not in text
     assert "(title 11-29)" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXT)
+def test_sentence_numbers_follow_the_sentence_ends(text: str) -> None:
+    """``FieldTokens.sentences`` (built from the stops only) numbers words exactly as checking
+    every gap between words would."""
+    from bot.rules.words import _sentence_ends_after
+
+    toks = tokenize_field("summary", text)
+    expected, n = [], 0
+    for i in range(len(toks.keys)):
+        expected.append(n)
+        if i + 1 < len(toks.keys) and _sentence_ends_after(toks, i):
+            n += 1
+    assert list(toks.sentences) == expected

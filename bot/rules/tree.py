@@ -13,7 +13,7 @@ It does not parse query text (``bot.rules.query`` builds these nodes) and does n
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -240,11 +240,12 @@ class Near(Node):
                     sorted({o for o in lefts if o.field == f}),
                     sorted({o for o in rights if o.field == f}),
                     pairs,
+                    doc.fields[f].sentences,
                 )
         trace[id(self)] = bool(pairs)
         return bool(pairs), list(pairs.values())
 
-    def _pair(self, a_side: list[Occ], b_side: list[Occ], out: dict[_Key, Occ]) -> None:
+    def _pair(self, a_side: list[Occ], b_side: list[Occ], out: dict[_Key, Occ], sentence: Sequence[int]) -> None:
         for xs, ys in ((a_side, b_side), (b_side, a_side)):
             by_last = sorted(ys, key=lambda o: o.last)
             firsts, lasts = [o.first for o in ys], [o.last for o in by_last]
@@ -252,6 +253,8 @@ class Near(Node):
                 for i in _nearest(x, firsts, lasts, self.gap):
                     y = ys[i] if i >= 0 else by_last[~i]
                     one, two = sorted((x, y))
+                    if sentence[one.first] != sentence[two.last]:
+                        continue  # NEAR never reaches into the next sentence
                     out[(one.first, one.last, two.first, two.last)] = Occ(
                         x.field, one.first, max(one.last, two.last), one.hits + two.hits
                     )

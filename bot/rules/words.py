@@ -8,9 +8,10 @@ inside a word (as in Unicode word segmentation); an apostrophe between letters s
 word (``don't``, keyed ``dont``); a possessive ``'s``/``’s`` is dropped from the word and its span,
 so ``Amazon’s`` is the word ``Amazon``.
 
-The lede: ``lede_length`` says how many opening words of a field are its lede (whole opening
-sentences within ``LEDE_WORDS`` words), and ``Document.lede_ends`` which part of each field the
-``lede:`` scope reads (the title, and the opening of the summary, else of the body).
+The lede: ``lede_length`` says how many opening words of a field are its lede (a short field
+whole; else its first two sentences within ``LEDE_WORDS`` words), and ``Document.lede_ends``
+which part of each field the ``lede:`` scope reads (the title, and the opening of the summary,
+else of the body).
 
 Query side: ``WordPattern`` is one word of a query term; ``bot.rules.lexer`` splits query text into
 terms with the same word expression and keys.
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -113,6 +114,20 @@ class FieldTokens:
         """The distinct keys, sorted (prefix lookups bisect it)."""
         return sorted(self.index)
 
+    @cached_property
+    def sentences(self) -> tuple[int, ...]:
+        """The number of the sentence each word is in (0 for the first; see ``lede_length``)."""
+        starts = [0]  # the first word of each sentence
+        last = len(self.keys) - 1
+        for m in _SENTENCE_END.finditer(self.text):  # few candidates: check only those
+            i = bisect_right(self.ends, m.start()) - 1  # the word before the stop
+            if 0 <= i < last and starts[-1] <= i and _sentence_ends_after(self, i):
+                starts.append(i + 1)
+        out = [0] * len(self.keys)
+        for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(self.keys)], strict=True)):
+            out[a:b] = [n] * (b - a)
+        return tuple(out)
+
     def matches(self, pos: int, word: WordPattern) -> bool:
         """Whether the word at ``pos`` satisfies ``word``."""
         key = self.keys[pos]
@@ -169,23 +184,47 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
 
 
 LEDE_WORDS = 60  # the lede's budget in words (every summary of the labelled sets fits in it)
+LEDE_SENTENCES = 2  # and in sentences, once a field is longer than the budget
 # A sentence ends at . ! ? … (or their full-width forms), maybe followed by closing quotes or
-# brackets, and then a space: "U.S. officials" splits, "3.5 billion" and "example.com" do not.
+# brackets, and then a space: "3.5 billion" and "example.com" do not end one. Nor does a full
+# stop after an abbreviation or an initial ("Mr. Gates", "Alphabet Inc. and", "J. Smith"), or
+# one followed by a lower-case word.
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s")
+_ABBREVIATIONS = frozenset(
+    (
+        "mr", "mrs", "ms", "dr", "prof", "st", "inc", "corp", "co", "ltd", "plc", "llc", "jr", "sr",
+        "vs", "gov", "sen", "rep", "gen", "lt", "col", "capt", "sgt", "no", "nos", "fig", "jan", "feb",
+        "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx",
+        "dept", "est", "etc", "eg", "ie",
+    )
+)
 
 
-def lede_length(toks: FieldTokens, budget: int = LEDE_WORDS) -> int:
-    """How many opening words of a field form its lede: the longest run of whole opening
-    sentences with at most ``budget`` words in all, or the first ``budget`` words when the first
-    sentence alone is longer (a run of link titles or show notes with no full stop). A field of
-    at most ``budget`` words is all lede."""
+def _sentence_ends_after(toks: FieldTokens, i: int) -> bool:
+    """Whether a sentence ends between word ``i`` and word ``i + 1``."""
+    text, after = toks.text, toks.starts[i + 1]
+    if not _SENTENCE_END.search(text, toks.ends[i], after):
+        return False
+    if text[after].islower():
+        return False
+    word = toks.keys[i]
+    return not (text[toks.ends[i]] == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())))
+
+
+def lede_length(toks: FieldTokens, budget: int = LEDE_WORDS, sentences: int = LEDE_SENTENCES) -> int:
+    """How many opening words of a field form its lede. A field of at most ``budget`` words is
+    all lede (a feed's one- or two-sentence summary). A longer one: its first ``sentences``
+    whole sentences, as many as fit in ``budget`` words, or the first ``budget`` words when the
+    first sentence alone is longer (a run of link titles or show notes with no full stop)."""
     n = len(toks.keys)
     if n <= budget:
         return n
-    end, text = 0, toks.text
+    end, found = 0, 0
     for i in range(budget):
-        if _SENTENCE_END.search(text, toks.ends[i], toks.starts[i + 1]):
-            end = i + 1
+        if _sentence_ends_after(toks, i):
+            end, found = i + 1, found + 1
+            if found == sentences:
+                break
     return end or budget
 
 
