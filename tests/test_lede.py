@@ -200,3 +200,20 @@ def test_sentence_numbers_follow_the_sentence_ends(text: str) -> None:
         if i + 1 < len(toks.keys) and _sentence_ends_after(toks, i):
             n += 1
     assert list(toks.sentences) == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, TEXT, TEXT)
+def test_the_matcher_with_match_lede_never_raises_on_any_text(title: str, summary: str, body: str) -> None:
+    rules = [
+        *RULES,
+        Rule(id="near", category="c", query="(police OR {ICE}) NEAR/3 (facial OR x) AND NOT lede:body:x"),
+        Rule(id="body", category="c", query="body:police OR lede:(x x)", exclude="title:facial"),
+    ]
+    ruleset = compile_rules(rules, {}, "#alerts", match_body=False, match_lede=True)
+    story = Story(key="k", feed_url="f", source="s", title=title, summary=summary, body=body)
+    texts = {"title": title, "summary": summary, "body": body}
+    for match in match_story(ruleset, story):
+        for hit in match.hits:
+            assert texts[hit.span.field][hit.span.start : hit.span.end] == hit.text
+    assert explain_text(ruleset, [story])
