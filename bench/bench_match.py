@@ -88,7 +88,8 @@ class Term:
         if self.kind == "case":
             return re.compile(rf"\b{re.escape(self.parts[0])}\b")
         a, b = map(re.escape, self.parts)
-        window = rf"\W+(?:\w+\W+){{0,{self.gap}}}?"
+        # NEAR pairs words of one sentence: no full stop, ! or ? in between
+        window = rf"[^\w.!?]+(?:\w+[^\w.!?]+){{0,{self.gap}}}?"
         return re.compile(rf"\b(?:{a}{window}{b}|{b}{window}{a})\b", re.IGNORECASE)
 
 

@@ -254,3 +254,7 @@ def test_check_refuses_a_channel_rate_of_zero_with_its_line(tmp_path: Path) -> N
     assert ran.code == 2, (ran.stdout, ran.stderr)
     assert f"{rules}:line 5: settings.channel_rate: must be greater than 0" in ran.stderr
     assert "is valid" not in ran.stdout
+def test_match_lede_defaults_to_false_and_can_be_switched_on() -> None:
+    assert parse_config(GOOD).settings.match_lede is False
+    on = parse_config(GOOD.replace("settings:\n", "settings:\n  match_lede: true\n"))
+    assert on.settings.match_lede is True

@@ -252,6 +252,19 @@ STORIES: list[tuple[str, str, set[str]]] = [
         "The organisation named a former diplomat to lead it.",
         set(),
     ),
+    # Governments and device access, as link blogs name it; "unlock" and "break into" in their
+    # business senses stay out.
+    ("Tim Cook interview on the FBI/iPhone case", "Solid and fair.", {PS}),
+    ("White House petition to side with Apple", "The FBI wants a backdoor to bypass digital locks.", {PS}),
+    ("Court orders Apple to help investigators unlock a gunman's phone", "", {PS}),
+    ("Government wants to unlock AI investment, says Google", "", set()),
+    ("Apple fights to break into the chip market as government pledges support", "", set()),
+    ("FBI investigates Tesla over production figures", "", set()),
+    ("FBI warns iPhone users about scam texts", "", set()),
+    # Data breaches that officials take up; user tracking a rule forbids.
+    ("Senators demand answers after data breach at credit bureau", "Millions of customers were affected.", {PS}),
+    ("White House exempts YouTube from its ban on tracking cookies", "", {PS}),
+    ("Contractor sued for breach of contract", "", set()),
 ]
 
 

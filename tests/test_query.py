@@ -107,6 +107,13 @@ def test_term_matching(query: str, text: str, expected: bool) -> None:
         ("police NEAR/5 polic*", "police", False),
         ("amazon NEAR/1 workers NEAR/1 protest*", "Amazon workers protest", True),
         ("amazon NEAR/1 workers NEAR/1 protest*", "Amazon workers stage a protest", False),
+        # NEAR stays inside one sentence (the lede's sentence ends: README, "The lede")
+        ("military NEAR/5 software", "It hit the military. The software update adds", False),
+        ("military NEAR/5 software", "It hit the military, software says", True),
+        ("military NEAR/5 software", "It hit the military. the software", True),  # lower case next
+        ("military NEAR/5 software", "Gen. Smith of the military said Mr. Jones's software", True),
+        ("staff NEAR/5 letter", "Amazon staff! Letter writers", False),
+        ('"open letter" NEAR/3 staff', "Staff wrote an open. Letter", False),
     ],
 )
 def test_near(query: str, text: str, expected: bool) -> None:

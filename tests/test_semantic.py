@@ -214,3 +214,48 @@ def test_the_daemon_alerts_on_a_paraphrase_no_rule_matches(tmp_path: Path) -> No
     assert paraphrase.title in ran.stdout
     assert "semantic:facial-recognition" in ran.stdout and "nearest labelled example" in ran.stdout
     assert hockey.title not in ran.stdout
+
+
+SPORT = (
+    "The home side twice came from behind to earn a draw in front of a sell-out crowd. Their coach "
+    "praised the character of a young squad that has now gone six matches unbeaten. The visitors "
+    "felt aggrieved by the late free kick but conceded that they had sat too deep after the break. "
+)
+
+
+def test_story_text_is_the_headline_and_the_lede() -> None:
+    short = "City police will scan faces at the station. Critics object."
+    assert semantic.story_text("Face scans", short) == f"Face scans. {short}"  # short: unchanged
+    long = "Police bought facial recognition. Critics object. " + SPORT * 5
+    assert semantic.story_text("Face scans", long) == "Face scans. Police bought facial recognition. Critics object."
+    assert semantic.lede_of(SPORT * 5) == SPORT.split(" The visitors")[0]  # two sentences within 60 words
+
+
+def test_a_long_text_is_judged_by_its_lede(tmp_path: Path, model: semantic.SemanticModel) -> None:
+    """A match found deep in a long text whose opening is about something else scores low and
+    is vetoed; the same story with its relevant sentence first scores as its short form does."""
+    from bot.rules.match import compile_rules, match_story
+    from bot.semantic.judge import judge
+
+    face = "Detectives ran protest photos through a face-matching app used by police."
+    deep, first = SPORT * 4 + face, face + " " + SPORT * 4
+    title = "Weekend round-up"
+    short_score, deep_score, first_score = (
+        s.scores[FR] for s in model.score([(title, face), (title, deep), (title, first)])
+    )
+    assert deep_score < 0.2 < 0.5 < first_score
+    assert abs(first_score - short_score) < 0.25
+
+    text = f"version: 1\nrules:\n  - id: face\n    category: {FR}\n    query: 'summary:(face-matching AND police)'\n"
+    text += f"semantic:\n  examples: {TRAINING}\n  veto_below: 0.2\n"
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(text, encoding="utf-8")
+    config = parse_config(text, str(rules))
+    ruleset = compile_rules(config.rules, config.lists, "#alerts")
+    for summary, vetoed in ((deep, True), (first, False), (face, False)):
+        story = Story(key="s", feed_url="f", source="s", title="Weekend round-up", summary=summary)
+        matches = match_story(ruleset, story)
+        assert [m.rule_id for m in matches] == ["face"]  # the rule reaches the whole summary
+        scores = model.score([(story.title, story.summary)])[0]
+        verdict = judge(ruleset, config.semantic, matches, scores, "#alerts")
+        assert bool(verdict.vetoed) is vetoed, summary[:40]

@@ -50,6 +50,7 @@ SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "channel_burst": values.positive_int,
     "metrics_port": values.port,
     "match_body": values.boolean,
+    "match_lede": values.boolean,
     "digest_over": values.count_or_off,
     "feed_alert_after": values.positive_int,
 }

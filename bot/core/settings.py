@@ -59,6 +59,7 @@ class Settings:
     channel_burst: int = 2
     metrics_port: int | None = None
     match_body: bool = True
+    match_lede: bool = False  # unscoped terms read only the lede (headline + opening sentences)
     digest_over: int = 10  # more alerts than this due at once in a channel go as one digest (0: off)
     feed_alert_after: int = 3  # consecutive failures before ops_channel is told about a feed
 

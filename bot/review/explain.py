@@ -9,15 +9,31 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.core.models import Hit, SemanticScores, Story
-from bot.rules.match import RuleSet, explain_story, match_story
+from bot.rules.match import RuleSet, explain_story, lede_ends, match_story
 from bot.semantic.judge import Judgement, describe_neighbour, judge
 
 if TYPE_CHECKING:
     from bot.core.settings import Config
 
 
-def _hits_text(hits: Sequence[Hit]) -> str:
-    return "; ".join(f"{h.term} → “{h.text}” ({h.span.field} {h.span.start}-{h.span.end})" for h in hits)
+def _where(hit: Hit, lede: Mapping[str, int]) -> str:
+    """``summary 12-20``, with ``, past the lede`` when the hit lies beyond the story's lede."""
+    span = hit.span
+    past = ", past the lede" if span.end > lede.get(span.field, 0) else ""
+    return f"{span.field} {span.start}-{span.end}{past}"
+
+
+def _hits_text(hits: Sequence[Hit], lede: Mapping[str, int]) -> str:
+    return "; ".join(f"{h.term} → “{h.text}” ({_where(h, lede)})" for h in hits)
+
+
+def _lede_line(story: Story, lede: Mapping[str, int]) -> str | None:
+    """Where the lede ends, for a story whose summary or body reaches past it."""
+    for name, text in (("summary", story.summary), ("body", story.body)):
+        end = lede.get(name, 0)
+        if end and any(c.isalnum() for c in text[end:]):
+            return f"   lede: the title and {name} 0-{end} (of {len(text)} characters)"
+    return None
 
 
 def _semantic_lines(scores: SemanticScores, verdict: Judgement) -> list[str]:
@@ -44,6 +60,10 @@ def explain_text(
         if story.link:
             out.append(f"   {story.link}")
         explanations = explain_story(ruleset, story)
+        lede = lede_ends(story)
+        lede_line = _lede_line(story, lede)
+        if lede_line:
+            out.append(lede_line)
         found = scores.get(story.key) if scores is not None else None
         semantic = config.semantic if config is not None else None
         default_channel = config.settings.default_channel if config is not None else "#alerts"
@@ -68,7 +88,7 @@ def explain_text(
             out.append(f"   {mark} {e.rule_id} [{e.category}]")
             out.append(f"            query:   {e.explanation}")
             if e.hits:
-                out.append(f"            terms:   {_hits_text(e.hits)}")
+                out.append(f"            terms:   {_hits_text(e.hits, lede)}")
             if e.exclude_explanation and e.matched:
                 out.append(f"            exclude: {e.exclude_explanation}")
             kept = next((m for m in verdict.matches if m.rule_id == e.rule_id), None)

@@ -90,10 +90,10 @@ class RuleSet:
 
 
 def _compile(
-    rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]], fields: Sequence[str]
+    rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]], fields: Sequence[str], lede: bool
 ) -> Query:
     try:
-        return parse_query(text, lists, fields=fields)
+        return parse_query(text, lists, fields=fields, lede=lede)
     except QuerySyntaxError as exc:
         raise QuerySyntaxError(
             f"rule {rule.id!r} {key}: {exc.message}", exc.column, exc.expected
@@ -101,17 +101,24 @@ def _compile(
 
 
 def compile_rules(
-    rules: Sequence[Rule], lists: Mapping[str, Sequence[str]], default_channel: str, *, match_body: bool = True
+    rules: Sequence[Rule],
+    lists: Mapping[str, Sequence[str]],
+    default_channel: str,
+    *,
+    match_body: bool = True,
+    match_lede: bool = False,
 ) -> RuleSet:
     """Compile all rules once. Raises QuerySyntaxError naming the rule (and query or exclude);
     disabled rules are compiled and kept, but never match. With ``match_body`` false, terms
-    without a scope search the title and summary only (``body:`` still reaches the body)."""
+    without a scope search the title and summary only (``body:`` still reaches the body); with
+    ``match_lede`` true, they search the story's lede only (the title and the opening sentences,
+    ``bot.rules.words.lede_length``), and ``summary:``/``body:`` still reach the whole field."""
     fields = FIELDS if match_body else ("title", "summary")
     compiled = tuple(
         CompiledRule(
             rule=rule,
-            query=_compile(rule, "query", rule.query, lists, fields),
-            exclude=_compile(rule, "exclude", rule.exclude, lists, fields) if rule.exclude else None,
+            query=_compile(rule, "query", rule.query, lists, fields, match_lede),
+            exclude=_compile(rule, "exclude", rule.exclude, lists, fields, match_lede) if rule.exclude else None,
             channel=rule.channel or default_channel,
         )
         for rule in rules
@@ -122,12 +129,21 @@ def compile_rules(
 def compile_config(config: Config) -> RuleSet:
     """Compile the rules of a loaded rules.yaml with its settings."""
     s = config.settings
-    return compile_rules(config.rules, config.lists, s.default_channel, match_body=s.match_body)
+    return compile_rules(
+        config.rules, config.lists, s.default_channel, match_body=s.match_body, match_lede=s.match_lede
+    )
 
 
 def story_document(story: Story) -> Document:
     """The tokenised form of a story, as every rule sees it."""
     return make_document(story.title, story.summary, story.body)
+
+
+def lede_ends(story: Story) -> dict[str, int]:
+    """Where the story's lede ends in each field (a character offset; 0: none of that field is
+    in it), as the ``lede:`` scope and ``settings.match_lede`` read it."""
+    doc = story_document(story)
+    return {name: doc.lede_end_char(i) for i, name in enumerate(FIELDS)}
 
 
 def _to_match(compiled: CompiledRule, hits: tuple[Hit, ...]) -> Match:

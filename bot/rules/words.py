@@ -8,24 +8,28 @@ inside a word (as in Unicode word segmentation); an apostrophe between letters s
 word (``don't``, keyed ``dont``); a possessive ``'s``/``’s`` is dropped from the word and its span,
 so ``Amazon’s`` is the word ``Amazon``.
 
-Query side: ``lex_query`` turns query text into operator and term tokens (with 0-based positions)
-and raises ``QuerySyntaxError`` for anything malformed at the lexical level.
+The lede: ``lede_length`` says how many opening words of a field are its lede (a short field
+whole; else its first two sentences within ``LEDE_WORDS`` words), and ``Document.lede_ends``
+which part of each field the ``lede:`` scope reads (the title, and the opening of the summary,
+else of the body).
 
-This module knows nothing about boolean logic, rules or Slack; ``bot.rules.query`` builds on it.
+Query side: ``WordPattern`` is one word of a query term; ``bot.rules.lexer`` splits query text into
+terms with the same word expression and keys.
+
+This module knows nothing about boolean logic, rules or Slack; ``bot.rules.query`` and
+``bot.rules.tree`` build on it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import chain
-from typing import NamedTuple
 
-from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS
 
 APOSTROPHES = "'’‘"  # ʼ (U+02BC) is a letter, so it is already a word character
@@ -50,7 +54,7 @@ def _mark_class() -> str:
 
 
 _WORD_CHAR = rf"[\w{_mark_class()}]"
-_WORD_RE = re.compile(rf"[^\W_]{_WORD_CHAR}*(?:[{APOSTROPHES}][^\W_]{_WORD_CHAR}*)*")
+WORD_RE = re.compile(rf"[^\W_]{_WORD_CHAR}*(?:[{APOSTROPHES}][^\W_]{_WORD_CHAR}*)*")
 _APOS_TABLE = str.maketrans({c: "'" for c in APOSTROPHES})
 
 
@@ -74,7 +78,7 @@ def surface(word: str) -> str:
     return unicodedata.normalize("NFC", word.translate(_APOS_TABLE))
 
 
-def _stem_end(text: str, start: int, end: int) -> int:
+def stem_end(text: str, start: int, end: int) -> int:
     """End of the word without a trailing possessive ``'s``."""
     if end - start > 2 and text[end - 1] in "sS" and text[end - 2] in APOSTROPHES:
         return end - 2
@@ -109,6 +113,20 @@ class FieldTokens:
     def vocabulary(self) -> list[str]:
         """The distinct keys, sorted (prefix lookups bisect it)."""
         return sorted(self.index)
+
+    @cached_property
+    def sentences(self) -> tuple[int, ...]:
+        """The number of the sentence each word is in (0 for the first; see ``lede_length``)."""
+        starts = [0]  # the first word of each sentence
+        last = len(self.keys) - 1
+        for m in _SENTENCE_END.finditer(self.text):  # few candidates: check only those
+            i = bisect_right(self.ends, m.start()) - 1  # the word before the stop
+            if 0 <= i < last and starts[-1] <= i and _sentence_ends_after(self, i):
+                starts.append(i + 1)
+        out = [0] * len(self.keys)
+        for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(self.keys)], strict=True)):
+            out[a:b] = [n] * (b - a)
+        return tuple(out)
 
     def matches(self, pos: int, word: WordPattern) -> bool:
         """Whether the word at ``pos`` satisfies ``word``."""
@@ -153,9 +171,9 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
     ends: list[int] = []
     keys: list[str] = []
     index: dict[str, list[int]] = {}
-    for m in _WORD_RE.finditer(text):
+    for m in WORD_RE.finditer(text):
         start, end = m.span()
-        end = _stem_end(text, start, end)
+        end = stem_end(text, start, end)
         key = normalize(text[start:end])
         index.setdefault(key, []).append(len(keys))
         starts.append(start)
@@ -163,6 +181,51 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
         keys.append(key)
     shouting = len(keys) >= 3 and not any(c.islower() for c in text) and any(c.isupper() for c in text)
     return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index, shouting)
+
+
+LEDE_WORDS = 60  # the lede's budget in words (every summary of the labelled sets fits in it)
+LEDE_SENTENCES = 2  # and in sentences, once a field is longer than the budget
+# A sentence ends at . ! ? … (or their full-width forms), maybe followed by closing quotes or
+# brackets, and then a space: "3.5 billion" and "example.com" do not end one. Nor does a full
+# stop after an abbreviation or an initial ("Mr. Gates", "Alphabet Inc. and", "J. Smith"), or
+# one followed by a lower-case word.
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*\s")
+_ABBREVIATIONS = frozenset(
+    (
+        "mr", "mrs", "ms", "dr", "prof", "st", "inc", "corp", "co", "ltd", "plc", "llc", "jr", "sr",
+        "vs", "gov", "sen", "rep", "gen", "lt", "col", "capt", "sgt", "no", "nos", "fig", "jan", "feb",
+        "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "approx",
+        "dept", "est", "etc", "eg", "ie",
+    )
+)
+
+
+def _sentence_ends_after(toks: FieldTokens, i: int) -> bool:
+    """Whether a sentence ends between word ``i`` and word ``i + 1``."""
+    text, after = toks.text, toks.starts[i + 1]
+    if not _SENTENCE_END.search(text, toks.ends[i], after):
+        return False
+    if text[after].islower():
+        return False
+    word = toks.keys[i]
+    return not (text[toks.ends[i]] == "." and (word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())))
+
+
+def lede_length(toks: FieldTokens, budget: int = LEDE_WORDS, sentences: int = LEDE_SENTENCES) -> int:
+    """How many opening words of a field form its lede. A field of at most ``budget`` words is
+    all lede (a feed's one- or two-sentence summary). A longer one: its first ``sentences``
+    whole sentences, as many as fit in ``budget`` words, or the first ``budget`` words when the
+    first sentence alone is longer (a run of link titles or show notes with no full stop)."""
+    n = len(toks.keys)
+    if n <= budget:
+        return n
+    end, found = 0, 0
+    for i in range(budget):
+        if _sentence_ends_after(toks, i):
+            end, found = i + 1, found + 1
+            if found == sentences:
+                break
+    return end or budget
 
 
 @dataclass(frozen=True)
@@ -183,6 +246,19 @@ class Document:
         return self.fields[FIELDS.index(name)]
 
     @cached_property
+    def lede_ends(self) -> tuple[int, ...]:
+        """Per field, how many of its first words are in the story's lede (see ``lede_length``):
+        the whole title; the opening of the summary; the opening of the body only when the
+        summary has no words (a feed that carries the article alone)."""
+        title, summary, body = self.fields
+        return (len(title.keys), lede_length(summary), 0 if summary.keys else lede_length(body))
+
+    def lede_end_char(self, f: int) -> int:
+        """Where the lede ends in field ``f``'s text (a character offset; 0 when it has none)."""
+        toks, n = self.fields[f], self.lede_ends[f]
+        return toks.ends[n - 1] if n else 0
+
+    @cached_property
     def word_stream(self) -> str:
         """Every word key of every field, space separated and space padded (for prefilters).
 
@@ -193,9 +269,9 @@ class Document:
         parts: list[str] = []
         for text in self.texts:
             if text.isascii():
-                parts.extend(_WORD_RE.findall(text.lower()))
+                parts.extend(WORD_RE.findall(text.lower()))
             else:
-                words = (text[m.start() : _stem_end(text, *m.span())] for m in _WORD_RE.finditer(text))
+                words = (text[m.start() : stem_end(text, *m.span())] for m in WORD_RE.finditer(text))
                 parts.extend(key for key in map(normalize, words) if key)
         stream = " " + " ".join(parts) + " "
         if "'" in stream:
@@ -203,148 +279,10 @@ class Document:
         return stream
 
 
-# A possessive 's at the end of an ASCII word of three or more characters (see _stem_end).
+# A possessive 's at the end of an ASCII word of three or more characters (see stem_end).
 _POSSESSIVE_RE = re.compile(r"(\S)'s ")
 
 
 def make_document(title: str, summary: str = "", body: str = "") -> Document:
     """Tokenise a story's fields (any text at all: empty, huge, control characters)."""
     return Document((title or "", summary or "", body or ""))
-
-
-# ---- query text -------------------------------------------------------------------------------
-
-
-class QToken(NamedTuple):
-    """A lexical token of a query. ``pos``/``end`` are 0-based offsets into the query."""
-
-    kind: str  # ( ) AND OR NOT NEAR FIELD TERM LIST EOF
-    pos: int
-    end: int
-    text: str  # as written (a field or list name for FIELD/LIST)
-    words: tuple[WordPattern, ...] = ()
-    number: int = 0
-
-
-MAX_NEAR = 1000
-_QUOTES = '"“”'
-_DELIMITERS = frozenset("(){}" + _QUOTES)
-_FIELD_RE = re.compile(r"([A-Za-z]+):")
-_LIST_RE = re.compile(r"\w(?:[\w-]*\w)?")
-_NEAR_RE = re.compile(r"NEAR/([0-9]+)")
-
-
-def _fail(message: str, pos: int, expected: str = "") -> QuerySyntaxError:
-    return QuerySyntaxError(message, pos + 1, expected)
-
-
-def query_words(content: str, base: int, case_sensitive: bool) -> tuple[WordPattern, ...]:
-    """Words of a bare term, phrase or ``{...}`` body; a ``*`` right after a word makes a prefix."""
-    words: list[WordPattern] = []
-    used: set[int] = set()
-    for m in _WORD_RE.finditer(content):
-        start, end = m.start(), _stem_end(content, m.start(), m.end())
-        star = m.end() < len(content) and content[m.end()] == "*"
-        key = normalize(content[start:end])
-        if not key:
-            continue
-        if star:
-            used.add(m.end())
-            if len(key) < 3:
-                raise _fail(
-                    "a wildcard needs at least 3 letters before *",
-                    base + start,
-                    "3 or more letters before *",
-                )
-        exact = surface(content[start:end]) if case_sensitive else None
-        words.append(WordPattern(key, exact, star))
-    for i, c in enumerate(content):
-        if c == "*" and (i not in used or content[i + 1 : i + 2] == "*"):
-            raise _fail("* may only end a word, as in protest*", base + i)
-        if c == "*" and i + 1 < len(content) and _WORD_RE.match(content, i + 1):
-            raise _fail("* may only end a word, as in protest*", base + i)
-    if not words:
-        raise _fail("a term needs letters or digits", base, "a word")
-    return tuple(words)
-
-
-def _closing(text: str, pos: int, closers: str) -> int:
-    for i in range(pos, len(text)):
-        if text[i] in closers:
-            return i
-    return -1
-
-
-def _lex_bare(text: str, i: int, j: int) -> QToken:
-    chunk = text[i:j]
-    if chunk in ("AND", "OR", "NOT"):
-        return QToken(chunk, i, j, chunk)
-    if chunk == "NEAR" or chunk.startswith("NEAR/"):
-        m = _NEAR_RE.fullmatch(chunk)
-        if m is None:
-            raise _fail(
-                "NEAR needs a distance in words", i + min(len(chunk), 5), "a number, as in NEAR/5"
-            )
-        if len(m.group(1)) > 4 or int(m.group(1)) > MAX_NEAR:
-            raise _fail(f"NEAR distance is at most {MAX_NEAR} words", i + 5)
-        return QToken("NEAR", i, j, chunk, number=int(m.group(1)))
-    if re.fullmatch(r"near/[0-9]*", chunk, re.IGNORECASE):
-        raise _fail("operators are written in capitals", i, "NEAR/<number>")
-    if chunk.startswith("-") and len(chunk) > 1:
-        raise _fail("a leading - does not exclude a word here", i, f"NOT {chunk[1:]}")
-    return QToken("TERM", i, j, chunk, query_words(chunk, i, False))
-
-
-def lex_query(text: str) -> list[QToken]:
-    """Tokens of a query, ending with an EOF token. Raises QuerySyntaxError."""
-    tokens: list[QToken] = []
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i].isspace():
-            i += 1
-        if i >= n:
-            tokens.append(QToken("EOF", n, n, ""))
-            return tokens
-        c = text[i]
-        if c in "()":
-            tokens.append(QToken(c, i, i + 1, c))
-            i += 1
-        elif c in _QUOTES or c == "{":
-            close = _closing(text, i + 1, _QUOTES if c in _QUOTES else "}")
-            if close < 0:
-                raise _fail(
-                    "unterminated " + ("phrase" if c in _QUOTES else "{"),
-                    i,
-                    'a closing "' if c in _QUOTES else "a closing }",
-                )
-            words = query_words(text[i + 1 : close], i + 1, c == "{")
-            tokens.append(QToken("TERM", i, close + 1, text[i : close + 1], words))
-            i = close + 1
-        elif c == "}":
-            raise _fail("} without {", i)
-        elif c == "@":
-            m = _LIST_RE.match(text, i + 1)
-            if m is None:
-                raise _fail("@ must be followed by a list name", i + 1, "a list name")
-            if m.end() < n and not text[m.end()].isspace() and text[m.end()] not in _DELIMITERS:
-                raise _fail(f"unexpected {text[m.end()]!r} after @{m.group()}", m.end())
-            tokens.append(QToken("LIST", i, m.end(), m.group()))
-            i = m.end()
-        elif (m := _FIELD_RE.match(text, i)) is not None:
-            name = m.group(1).lower()
-            if name not in FIELDS:
-                raise _fail(
-                    f"unknown field {m.group(1)!r} (put text with a colon in quotes)",
-                    i,
-                    "title:, summary: or body:",
-                )
-            if m.end() >= n or text[m.end()].isspace() or text[m.end()] == ")":
-                raise _fail(f"{name}: must be followed by a term or (", m.end(), "a term or (")
-            tokens.append(QToken("FIELD", i, m.end(), name))
-            i = m.end()
-        else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _DELIMITERS:
-                j += 1
-            tokens.append(_lex_bare(text, i, j))
-            i = j

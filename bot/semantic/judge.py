@@ -9,6 +9,11 @@ Given a story's rule matches and its ``SemanticScores``:
 * a category listed in ``semantic.alert_on_score`` alerts on a score at or above its threshold
   even when no rule of that category matched (rule id ``semantic:<category>``).
 
+A story is scored on its headline and lede (``bot.semantic.model.story_text``): a short summary
+whole, a long one (a full article, show notes) by its opening sentences, the summary's or, when
+the feed has none, the body's. So on a long text a rule match whose evidence lies past an
+unrelated opening scores low and can be vetoed, while short items score exactly as before.
+
 Every decision carries its explanation: the score and the nearest labelled example. Kept
 matches get the score in their ``note``; a veto is reported on the story's other matches, so a
 Slack alert says what was dropped. The decisions are pure; ``score_stories`` and its async
@@ -167,7 +172,7 @@ def score_stories(semantic: SemanticSettings, stories: Sequence[Story]) -> dict[
     if not stories:
         return {}
     model = load_scorer(semantic)
-    results = model.score([(s.title, s.summary) for s in stories])
+    results = model.score([(s.title, s.summary or s.body) for s in stories])
     return {s.key: r for s, r in zip(stories, results, strict=True)}
 
 

@@ -41,6 +41,7 @@ from bot.core.labelled import Labelled, read_labelled
 from bot.core.models import Neighbour, SemanticScores
 from bot.core.semantic_files import MODEL_FILES, model_problems, resolve_model_dir
 from bot.observe.logs import event, get_logger
+from bot.rules.words import lede_length, tokenize_field
 
 Array = NDArray[np.float32]
 MAX_TOKENS = 128
@@ -66,9 +67,19 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def lede_of(text: str) -> str:
+    """A summary as the layer reads it: whole when short, else its lede (the opening sentences
+    the rules' ``lede:`` scope reads, ``bot.rules.words.lede_length``) with its final stop.
+    The model reads at most 128 tokens anyway; this makes them the story's opening rather than
+    whatever a long text happens to start with past it, and keeps a short summary unchanged."""
+    toks = tokenize_field("summary", text)
+    n = lede_length(toks)
+    return text if n >= len(toks.keys) else text[: toks.starts[n]].rstrip()
+
+
 def story_text(title: str, summary: str) -> str:
-    """The text that is embedded: the headline, then the summary."""
-    title, summary = title.strip(), summary.strip()
+    """The text that is embedded: the headline, then the summary's lede (see ``lede_of``)."""
+    title, summary = title.strip(), lede_of(summary).strip()
     if title and summary:
         return f"{title}{'' if title[-1] in '.!?:' else '.'} {summary}"
     return title or summary
