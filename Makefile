@@ -49,7 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_latency.py
-	$(BIN)/python bench/bench_poll.py --sizes 100,1000
+	$(BIN)/python bench/bench_poll.py --corpus generated,real --sizes 100,1000
 	$(BIN)/python bench/bench_semantic.py
 	$(BIN)/python bench/bench_soak.py
 

@@ -27,6 +27,19 @@ pacing of 1,000 messages/s per channel, since the console has no rate limit to r
 package is whatever the venv imports (``PYTHONPATH`` can point it at another checkout to compare
 versions); the output names it.
 
+``--corpus real`` serves the real feed documents of ``../shared/feeds/real`` instead
+(``poll_server.RealPollServer``, ``real_feeds.py``; skipped with a message when the folder is
+absent): N feeds, each one document of the corpus in turn (113 documents, so each about N/113
+times), its items' guids, ids and links marked with the feed number so the copies are distinct
+stories and links, with the document's own Content-Type and ETag + Last-Modified. Cold: every
+feed 200. Warm: the same 70/20/5/5 behaviours, a changed feed showing 1-3 more of the document's
+own items. The bot runs the SHIPPED rules.yaml (its settings, lists and 66 rules, feeds replaced)
+with ``REAL_SETTINGS`` on top (loopback allowed; lookback and retention of 100 years so that every
+real item counts as a new story that may alert, as a new feed's items would; no Slack pacing); the
+baseline runs the same sequential loop with the shipped rules' strong terms
+(``real_feeds.strong_terms``: the 138 single-term alternatives of the ``*-terms`` rules) instead
+of the 20 bench keywords. ``--corpus generated,real`` runs both, one table each.
+
 Why many loopback addresses: all feeds on 127.0.0.1 would be one host, which ``per_host`` (4)
 serialises. Spreading them over 64 addresses (~N/64 feeds each) keeps per-host limits real but
 lets 64 x 4 = 256 requests through, more than the overall limit of 50, as with many publishers.
@@ -34,6 +47,7 @@ lets 64 x 4 = 256 requests through, more than the overall limit of 50, as with m
     .venv/bin/python bench/bench_poll.py                       # N = 100 and 1,000
     .venv/bin/python bench/bench_poll.py --sizes 100,1000 --repeat 3   # medians of 3 bot runs
     .venv/bin/python bench/bench_poll.py --sizes 100,1000,10000
+    .venv/bin/python bench/bench_poll.py --corpus generated,real --sizes 1000   # both corpora
 
 When N exceeds ``--baseline-sample`` (1,000), the baseline polls every k-th feed only (a sample of
 that size) and its wall and CPU figures are multiplied by k; the table says so on those rows.
@@ -168,15 +182,15 @@ def measure(label: str, cmd: list[str], feeds: int, *, env: dict[str, str], stdo
 # --------------------------------------------------------------------------- the baseline child
 
 
-def baseline_main(urls_file: str) -> int:
-    """The sequential loop people run today (run as a child process by ``run_baseline``)."""
+def baseline_main(urls_file: str, terms_file: str) -> int:
+    """The sequential loop people run today (run as a child process by ``run_baseline``): the
+    terms are (text, case_sensitive) pairs, lower-cased unless case-sensitive."""
     import feedparser
     import httpx
 
-    sys.path.insert(0, str(BENCH))
-    from poll_server import KEYWORDS
-
-    keywords = [k.lower() for k in KEYWORDS]
+    terms = json.loads(Path(terms_file).read_text())
+    folded = [t for t, exact in terms if not exact]
+    exact_terms = [t for t, exact in terms if exact]
     urls = Path(urls_file).read_text().split()
     entries = matched = errors = 0
     for url in urls:
@@ -189,11 +203,10 @@ def baseline_main(urls_file: str) -> int:
         parsed = feedparser.parse(response.content)
         for entry in parsed.entries:
             entries += 1
-            text = f"{entry.get('title', '')} {entry.get('summary', '')}".lower()
-            for keyword in keywords:
-                if keyword in text:
-                    matched += 1
-                    break
+            text = f"{entry.get('title', '')} {entry.get('summary', '')}"
+            lowered = text.lower()
+            if any(t in lowered for t in folded) or any(t in text for t in exact_terms):
+                matched += 1
     print(json.dumps({"feeds": len(urls), "entries": entries, "matched": matched, "errors": errors}))
     return 0
 
@@ -228,6 +241,34 @@ def rules_yaml(urls: list[str], keywords: tuple[str, ...], concurrency: int | No
     for i, url in enumerate(urls):
         lines += [f"  - url: {url}", f"    name: Bench feed {i}"]
     return "\n".join(lines) + "\n"
+
+
+SHIPPED_RULES = ROOT / "rules.yaml"
+# What the real mode changes in the shipped settings: the served feeds are on loopback; real
+# items are months or years old, so lookback and retention are wide enough that every item
+# counts as a new story that may alert, as a fresh feed's items would in the daemon; the console
+# sink has no Slack rate limit to wait for.
+REAL_SETTINGS: dict[str, Any] = {
+    "allow_private_addresses": True,
+    "lookback": "36500d",
+    "retention": "36500d",
+    "channel_rate": 1000,
+    "channel_burst": 1000,
+}
+
+
+def real_rules_yaml(urls: list[str], documents: list[str], concurrency: int | None = None) -> str:
+    """The shipped rules.yaml (its settings, lists and rules) with the served feeds instead of
+    its own and ``REAL_SETTINGS`` on top."""
+    import yaml
+
+    data = yaml.safe_load(SHIPPED_RULES.read_text(encoding="utf-8"))
+    data["settings"] = {**(data.get("settings") or {}), **REAL_SETTINGS}
+    if concurrency:
+        data["settings"]["concurrency"] = concurrency
+    pairs = enumerate(zip(urls, documents, strict=True))
+    data["feeds"] = [{"url": url, "name": f"Real feed {i}: {doc}"} for i, (url, doc) in pairs]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=4096)
 
 
 def child_env() -> dict[str, str]:
@@ -273,13 +314,15 @@ def run_bot(label: str, n: int, rules: Path, state: Path, work: Path) -> Run:
     return run
 
 
-def run_baseline(n: int, urls: list[str], sample: int, work: Path) -> Run:
+def run_baseline(n: int, urls: list[str], sample: int, work: Path, terms: list[tuple[str, bool]]) -> Run:
     step = max(1, -(-n // sample)) if sample and n > sample else 1
     chosen = urls[::step]
     urls_file = work / "baseline-urls.txt"
     urls_file.write_text("\n".join(chosen) + "\n")
+    terms_file = work / "baseline-terms.json"
+    terms_file.write_text(json.dumps(terms))
     out_path = work / "baseline.out"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "_baseline", str(urls_file)]
+    cmd = [sys.executable, str(Path(__file__).resolve()), "_baseline", str(urls_file), str(terms_file)]
     with open(out_path, "w") as out:
         run = measure("baseline", cmd, len(chosen), env=child_env(), stdout=out, stderr=subprocess.STDOUT)
     if run.exit_code != 0:
@@ -305,11 +348,20 @@ def median_run(runs: list[Run]) -> dict[str, Any]:
     return row
 
 
-def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
+def bench_size(n: int, args: argparse.Namespace, corpus: str) -> dict[str, Any]:
     sys.path.insert(0, str(BENCH))
-    from poll_server import ITEMS, KEYWORDS, NEW, PollServer, behaviour
+    from poll_server import ITEMS, KEYWORDS, NEW, PollServer, RealPollServer, behaviour
 
-    server = PollServer(n, hosts=args.hosts, latency=args.latency, slow_latency=args.slow).start()
+    options: dict[str, Any] = {"hosts": args.hosts, "latency": args.latency, "slow_latency": args.slow}
+    real = corpus == "real"
+    if real:
+        from real_feeds import strong_terms
+
+        server: PollServer = RealPollServer(n, args.documents, **options).start()
+        terms = strong_terms(SHIPPED_RULES)
+    else:
+        server = PollServer(n, **options).start()
+        terms = [(k.lower(), False) for k in KEYWORDS]
     try:
         # Render every body the runs will ask for before timing, so the server (this process)
         # spends as little CPU as possible while a child is measured.
@@ -317,25 +369,41 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
             server.body(i, 0)
             if behaviour(i) == NEW:
                 server.body(i, 1)
-        expected_cold = sum(len(server.matching_stories(i, 0)) for i in range(n))
-        expected_warm = sum(
-            len(set(server.matching_stories(i, 1)) - set(server.matching_stories(i, 0)))
-            for i in range(n)
-            if behaviour(i) == NEW
-        )
-        feed_bytes = round(sum(len(server.body(i, 0)) for i in range(min(n, 100))) / min(n, 100))
+        if isinstance(server, RealPollServer):
+            expected: dict[str, int | None] = {"cold": None, "warm": None}  # no oracle for real stories
+            items = {
+                "cold": sum(server.items_served(i, 0) for i in range(n)),
+                "warm": sum(server.items_served(i, 1) - server.items_served(i, 0) for i in range(n)),
+            }
+            sample = range(n)
+            rules_text = real_rules_yaml(server.urls, [server.document(i).name for i in range(n)], args.concurrency)
+        else:
+            expected = {
+                "cold": sum(len(server.matching_stories(i, 0)) for i in range(n)),
+                "warm": sum(
+                    len(set(server.matching_stories(i, 1)) - set(server.matching_stories(i, 0)))
+                    for i in range(n)
+                    if behaviour(i) == NEW
+                ),
+            }
+            items = {"cold": n * ITEMS, "warm": sum(server.new_per_round(i) for i in range(n) if behaviour(i) == NEW)}
+            sample = range(min(n, 100))
+            rules_text = rules_yaml(server.urls, KEYWORDS, args.concurrency)
+        feed_bytes = round(sum(len(server.body(i, 0)) for i in sample) / len(sample))
         with tempfile.TemporaryDirectory(prefix="bench-poll-") as tmp:
             work = Path(tmp)
             rules = work / "rules.yaml"
-            rules.write_text(rules_yaml(server.urls, KEYWORDS, args.concurrency))
+            rules.write_text(rules_text, encoding="utf-8")
+            if args.keep_rules:
+                Path(args.keep_rules).write_text(rules_text, encoding="utf-8")
             runs: dict[str, list[Run]] = {"baseline": [], "cold": [], "warm": []}
             served: dict[str, dict[int, int]] = {}
 
             server.set_round(0)
             server.reset_stats()
-            runs["baseline"].append(run_baseline(n, server.urls, args.baseline_sample, work))
+            runs["baseline"].append(run_baseline(n, server.urls, args.baseline_sample, work, terms))
             served["baseline"] = server.stats().by_status
-            print(f"  N={n} baseline {runs['baseline'][-1].wall:.1f}s", file=sys.stderr, flush=True)
+            print(f"  {corpus} N={n} baseline {runs['baseline'][-1].wall:.1f}s", file=sys.stderr, flush=True)
 
             for rep in range(args.repeat):
                 state = work / f"state-{rep}"
@@ -344,14 +412,17 @@ def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
                     server.reset_stats()
                     runs[label].append(run_bot(label, n, rules, state, work))
                     served[label] = server.stats().by_status
-                    print(f"  N={n} {label} {runs[label][-1].wall:.1f}s", file=sys.stderr, flush=True)
+                    print(f"  {corpus} N={n} {label} {runs[label][-1].wall:.1f}s", file=sys.stderr, flush=True)
     finally:
         server.stop()
     return {
+        "corpus": corpus,
         "n": n,
-        "items_per_feed": ITEMS,
+        "items_per_feed": items["cold"] / n if real else ITEMS,
         "feed_bytes": feed_bytes,
-        "expected_alerts": {"cold": expected_cold, "warm": expected_warm},
+        "baseline_terms": len(terms),
+        "expected_alerts": expected,
+        "items_served": items,
         "served": served,
         "runs": [median_run(r) for r in runs.values()],
     }
@@ -365,9 +436,11 @@ def machine() -> str:
 
 
 def table(results: list[dict[str, Any]]) -> str:
+    real = bool(results) and results[0]["corpus"] == "real"
+    alerts_head = "alerts queued; new stories" if real else "alerts queued / expected"
     head = (
         "| feeds | run | wall s | CPU s | CPU s / 1k feeds | peak RSS MB | RSS with workers MB | wall vs baseline | "
-        "answers served | alerts queued / expected | feed errors | other CPU s |\n"
+        f"answers served | {alerts_head} | feed errors | other CPU s |\n"
         "|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"
     )
     rows = [head]
@@ -381,13 +454,22 @@ def table(results: list[dict[str, Any]]) -> str:
             if r["label"] == "baseline":
                 ratio = "1x"
                 alerts = f"{r['facts']['matched']} entries matched"
+                if res["corpus"] == "real":
+                    alerts += f" (of {r['facts']['entries']:,})"
                 errors = r["facts"]["errors"]
                 label = "baseline"
                 if r["scale"] > 1:
                     label += f" (sample of {r['facts']['feeds']:,}, x{r['scale']:g} extrapolated)"
             else:
                 ratio = f"{base['wall'] / r['wall']:.1f}x"
-                alerts = f"{r['facts']['alerts']} / {res['expected_alerts'][r['label']]} (sent {r['facts']['sent']})"
+                if res["corpus"] == "real":  # no expected count: say how many stories were new
+                    alerts = (
+                        f"{r['facts']['alerts']} (sent {r['facts']['sent']}); new stories "
+                        f"{r['facts']['new']:,} of {res['items_served'][r['label']]:,} items"
+                    )
+                else:
+                    expected = res["expected_alerts"][r["label"]]
+                    alerts = f"{r['facts']['alerts']} / {expected} (sent {r['facts']['sent']})"
                 errors = r["facts"]["failed"]
                 label = r["label"]
             rows.append(
@@ -425,10 +507,63 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def real_targets(results: list[dict[str, Any]]) -> list[str]:
+    """Issue 15's targets for the real-documents mode (at 1,000 feeds)."""
+    out = []
+    for res in results:
+        if res["n"] != 1000:
+            continue
+        r = {row["label"]: row for row in res["runs"]}
+        base, cold, warm = r["baseline"], r["cold"], r["warm"]
+
+        def verdict(ok: bool) -> str:
+            return "met" if ok else "MISSED"
+
+        cold_x, warm_x = base["wall"] / cold["wall"], base["wall"] / warm["wall"]
+        ok = cold_x >= 8 and cold["cpu"] < base["cpu"]
+        out.append(
+            f"- cold >= 8x the script, with less CPU: {cold_x:.1f}x, CPU {cold['cpu']:.1f} s against "
+            f"{base['cpu']:.1f} s, {verdict(ok)}"
+        )
+        out.append(f"- warm >= 15x the script: {warm_x:.1f}x, {verdict(warm_x >= 15)}")
+        per_1000 = warm["cpu_per_1000"]
+        out.append(f"- warm <= 4 CPU-s per 1,000 feeds: {per_1000:.2f}, {verdict(per_1000 <= 4)}")
+        rss = max(cold["rss_mb"], warm["rss_mb"])
+        tree = max(cold["tree_rss_mb"], warm["tree_rss_mb"])
+        out.append(f"- peak RSS <= 150 MB: {rss:.0f} MB ({tree:.0f} MB with workers), {verdict(rss <= 150)}")
+    return out or ["- (the targets are read at 1,000 feeds)"]
+
+
+def describe(corpus: str, results: list[dict[str, Any]], args: argparse.Namespace) -> str:
+    re_poll = f"re-poll: 70% 304, 20% new stories, 5% slow ({args.slow:g} s), 5% HTTP 500"
+    settings = f"concurrency {args.concurrency or 'default (50)'}, per_host default (4)"
+    first = results[0]
+    if corpus == "generated":
+        return (
+            f"Server: bench/poll_server.py, {args.latency * 1000:g} ms per answer, feeds of "
+            f"{first['items_per_feed']} items and ~{first['feed_bytes'] / 1000:.0f} KB on "
+            f"{args.hosts} loopback addresses; {re_poll}. Bot settings: {settings}.\n"
+        )
+    docs = args.documents
+    size = sum(len(d.raw) for d in docs)
+    overrides = ", ".join(f"{k}: {v}" for k, v in REAL_SETTINGS.items())
+    return (
+        f"Server: bench/poll_server.py RealPollServer, the {len(docs)} documents of {args.corpus_dir} "
+        f"({size / 1e6:.1f} MB, {sum(d.items for d in docs):,} items), one per feed in turn, identity fields "
+        f"marked per feed (bench/real_feeds.py); first versions of ~{first['feed_bytes'] / 1000:.0f} KB and "
+        f"~{first['items_per_feed']:.1f} items on average; {args.latency * 1000:g} ms per answer on {args.hosts} "
+        f"loopback addresses; {re_poll} (1-3 of the document's own items). Bot rules: the shipped rules.yaml "
+        f"(its settings, lists and rules; feeds replaced) with {overrides}; "
+        f"{settings}. Baseline: the same loop over the {first['baseline_terms']} strong terms of the shipped rules "
+        "(the single-term alternatives of the rules named *-terms; bench/real_feeds.py strong_terms), substring "
+        "tests on title + summary.\n"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["_baseline"]:
-        return baseline_main(argv[1])
+        return baseline_main(argv[1], argv[2])
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--sizes", default="100,1000", help="comma-separated feed counts (default 100,1000)")
     p.add_argument("--hosts", type=int, default=64, help="loopback addresses to spread the feeds over (default 64)")
@@ -441,10 +576,31 @@ def main(argv: list[str] | None = None) -> int:
                    help="set settings.concurrency in the bench rules (default: the bot's default, 50)")
     p.add_argument("--repeat", type=int, default=1,
                    help="cold+warm pairs per size, each on a fresh state folder; the table shows medians (default 1)")
+    p.add_argument("--corpus", default="generated",
+                   help="generated (invented plain-RSS feeds), real (the documents of ../shared/feeds/real) "
+                   "or generated,real (both, one after the other); default generated")
+    p.add_argument("--real-dir", help="folder of real documents (default ../shared/feeds/real)")
+    p.add_argument("--keep-rules", metavar="FILE", help="also write the bench rules.yaml here (for profiling)")
     p.add_argument("--json", metavar="FILE", help="also write the raw figures here")
     args = p.parse_args(argv)
     if not BOT.exists():
         raise SystemExit(f"{BOT} not found: run `make test` or `pip install -e .` in .venv first")
+    corpora = [c.strip() for c in args.corpus.split(",") if c.strip()]
+    if not corpora or any(c not in ("generated", "real") for c in corpora):
+        raise SystemExit("--corpus takes generated, real or generated,real")
+    if "real" in corpora:
+        sys.path.insert(0, str(BENCH))
+        from real_feeds import CORPUS, load_corpus
+
+        args.corpus_dir = Path(args.real_dir) if args.real_dir else CORPUS
+        args.documents = load_corpus(args.corpus_dir)
+        if args.documents is None:
+            print(
+                f"skipping the real-documents mode: {args.corpus_dir} is absent or empty (the shared feed "
+                "corpus is read from there at run time and never copied into the repository)",
+                file=sys.stderr,
+            )
+            corpora.remove("real")
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     started = datetime.now(UTC)
     load_before = Path("/proc/loadavg").read_text().split()[:3]
@@ -452,39 +608,38 @@ def main(argv: list[str] | None = None) -> int:
         [str(BOT.parent / "python"), "-c", "import bot; print(bot.__file__)"],
         env=child_env(), capture_output=True, text=True, check=False, cwd="/",
     ).stdout.strip()
-    results = []
-    for n in sizes:
-        results.append(bench_size(n, args))
+    results: dict[str, list[dict[str, Any]]] = {}
+    for corpus in corpora:
+        results[corpus] = [bench_size(n, args, corpus) for n in sizes]
     load_after = Path("/proc/loadavg").read_text().split()[:3]
     command = ".venv/bin/python bench/bench_poll.py " + " ".join(argv)
-    print(f"## Polling at scale — {started:%Y-%m-%d %H:%M} UTC\n")
-    print(f"Command: `{command.strip()}`  ")
-    print(f"Machine: {machine()}  ")
-    print(f"Bot package: {package}; load average {' '.join(load_before)} before, {' '.join(load_after)} after  ")
-    print(
-        f"Server: bench/poll_server.py, {args.latency * 1000:g} ms per answer, feeds of "
-        f"{results[0]['items_per_feed']} items and ~{results[0]['feed_bytes'] / 1000:.0f} KB on "
-        f"{args.hosts} loopback addresses; re-poll: 70% 304, 20% new stories, 5% slow ({args.slow:g} s), 5% HTTP 500. "
-        f"Bot settings: concurrency {args.concurrency or 'default (50)'}, per_host default (4).\n"
-    )
-    print(table(results))
-    print(
-        "\nCPU s: user + system of the child and its reaped children (parser workers), from "
-        "getrusage(RUSAGE_CHILDREN). Peak RSS: the child's VmHWM (its own peak; its ru_maxrss would include "
-        "this harness's RSS, which Linux carries over at fork). RSS with workers: the peak of the "
-        "summed RSS of the child and its worker processes, sampled every 50 ms (shared pages counted "
-        "in each). Other CPU s: what the rest of the machine used meanwhile (other users' jobs, this "
-        "harness's feed server excluded), from /proc/stat."
-    )
-    print("\nTargets:\n")
-    print("\n".join(targets(results)))
-    if any(r["scale"] > 1 for res in results for r in res["runs"]):
+    titles = {"generated": "Polling at scale", "real": "Polling real documents"}
+    for corpus, rows in results.items():
+        print(f"## {titles[corpus]} — {started:%Y-%m-%d %H:%M} UTC\n")
+        print(f"Command: `{command.strip()}`  ")
+        print(f"Machine: {machine()}  ")
+        print(f"Bot package: {package}; load average {' '.join(load_before)} before, {' '.join(load_after)} after  ")
+        print(describe(corpus, rows, args))
+        print(table(rows))
         print(
-            "\nThe baseline rows marked 'extrapolated' were timed on an evenly spaced sample of the feeds "
-            "and multiplied up (the sequential loop costs the same per feed); every other figure is measured."
+            "\nCPU s: user + system of the child and its reaped children (parser workers), from "
+            "getrusage(RUSAGE_CHILDREN). Peak RSS: the child's VmHWM (its own peak; its ru_maxrss would include "
+            "this harness's RSS, which Linux carries over at fork). RSS with workers: the peak of the "
+            "summed RSS of the child and its worker processes, sampled every 50 ms (shared pages counted "
+            "in each). Other CPU s: what the rest of the machine used meanwhile (other users' jobs, this "
+            "harness's feed server excluded), from /proc/stat."
         )
+        print("\nTargets:\n")
+        print("\n".join(targets(rows) if corpus == "generated" else real_targets(rows)))
+        if any(r["scale"] > 1 for res in rows for r in res["runs"]):
+            print(
+                "\nThe baseline rows marked 'extrapolated' were timed on an evenly spaced sample of the feeds "
+                "and multiplied up (the sequential loop costs the same per feed); every other figure is measured."
+            )
+        print()
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "command": command, "results": results}, indent=2))
+        flat = [res for rows in results.values() for res in rows]
+        Path(args.json).write_text(json.dumps({"machine": machine(), "command": command, "results": flat}, indent=2))
     return 0
 
 

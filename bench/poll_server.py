@@ -23,6 +23,13 @@ unchanged) and 5% failing (HTTP 500). Every answer waits ``latency`` seconds fir
     server.stop()
 
 ``route(path, handler)`` adds a hand-written feed (the latency benchmark's live feed).
+
+``RealPollServer`` serves real feed documents instead (``bench/real_feeds.py``: the corpus of
+``../shared/feeds/real``, one document per feed, cycling through it, each feed's copy made
+distinct): the same rounds and behaviours, each document with its own Content-Type, and
+Last-Modified beside the ETag (304 to a matching ``If-None-Match``, or to a matching
+``If-Modified-Since`` when no ETag is sent). A changed feed's re-poll version holds 1-3 more
+items than its first version (see ``real_feeds``); only round 1 is modelled.
 """
 
 from __future__ import annotations
@@ -32,10 +39,14 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from real_feeds import Document
 
 # 20 invented terms that never occur in the filler text; the bench rules and the baseline
 # keyword loop both look for exactly these.
@@ -296,10 +307,62 @@ class PollServer:
         if kind == FAILING:
             return 500, {"Content-Type": "text/plain"}, b"simulated failure\n"
         version = self.version(index)
-        etag = f'"{index}-{version}"'
-        if headers.get("if-none-match") == etag:
-            return 304, {"ETag": etag}, b""
-        return 200, {"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag}, self.body(index, version)
+        answer = self.validators(index, version)
+        if self.not_modified(answer, headers):
+            return 304, answer, b""
+        return 200, {"Content-Type": self.content_type(index), **answer}, self.body(index, version)
+
+    def validators(self, index: int, version: int) -> dict[str, str]:
+        """The headers a 200 and a 304 for this version both carry."""
+        return {"ETag": f'"{index}-{version}"'}
+
+    def not_modified(self, validators: dict[str, str], request: dict[str, str]) -> bool:
+        return request.get("if-none-match") == validators["ETag"]
+
+    def content_type(self, index: int) -> str:
+        return "application/rss+xml; charset=utf-8"
+
+
+class RealPollServer(PollServer):
+    """``PollServer`` serving real documents: feed ``index`` is ``documents[index % len]``."""
+
+    def __init__(self, n_feeds: int, documents: Sequence[Document], **kwargs: float | int) -> None:
+        super().__init__(n_feeds, **kwargs)  # type: ignore[arg-type]
+        if not documents:
+            raise ValueError("no documents to serve")
+        self.documents = tuple(documents)
+
+    def document(self, index: int) -> Document:
+        return self.documents[index % len(self.documents)]
+
+    def new_items(self, index: int) -> int:
+        """Items a changed feed gains in round 1 (0 for the other behaviours)."""
+        return self.new_per_round(index) if behaviour(index) == NEW else 0
+
+    def version(self, index: int, round_number: int | None = None) -> int:
+        return min(super().version(index, round_number), 1)
+
+    def _render(self, index: int, version: int) -> bytes:
+        return self.document(index).render(index, version=version, new_items=self.new_items(index))
+
+    def items_served(self, index: int, version: int) -> int:
+        """Items in this version of feed ``index`` (the bot's new stories on a first poll)."""
+        doc, new = self.document(index), self.new_items(index)
+        if version == 0:
+            return doc.items - doc.hidden(new)
+        return doc.items + (1 if new and doc.items == 1 else 0)
+
+    def content_type(self, index: int) -> str:
+        return self.document(index).content_type
+
+    def validators(self, index: int, version: int) -> dict[str, str]:
+        changed = self._round_started.get(version, self.started_at) if version else self.started_at
+        return {**super().validators(index, version), "Last-Modified": format_datetime(changed, usegmt=True)}
+
+    def not_modified(self, validators: dict[str, str], request: dict[str, str]) -> bool:
+        if "if-none-match" in request:
+            return super().not_modified(validators, request)
+        return request.get("if-modified-since") == validators["Last-Modified"]
 
 
 _REASONS = {200: "OK", 304: "Not Modified", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error"}
