@@ -2,8 +2,9 @@
 
 Three notifiers share one protocol: ``SlackApiNotifier`` (bot token, chat.postMessage to each
 rule's channel), ``WebhookNotifier`` (one incoming webhook) and ``ConsoleNotifier`` (readable
-plain text on stdout: the default without Slack settings); ``make_notifier`` picks one from the
-environment. ``send`` makes exactly one attempt (the SDK's own retry handlers are switched off)
+plain text on stdout: the default without Slack settings, in ``bot.notify.console``);
+``make_notifier`` picks one from the environment. The result record and the protocol are in
+``bot.notify.result``. ``send`` makes exactly one attempt (the SDK's own retry handlers are switched off)
 and says how it went: success (with Slack's ``ts``), transient (try again later, after
 ``retry_after`` seconds when Slack said so) or permanent (with a ``remedy`` in plain words).
 It does not retry, queue or pace: the outbox does. The token and the webhook URL never appear
@@ -22,28 +23,21 @@ import http.client
 import logging
 import math
 import re
-import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Alert
 from bot.core.settings import DEFAULT_SLACK_API_URL, SLACK_TIMEOUT
-from bot.core.text import clean_text
-from bot.notify.digest import plain_text
+from bot.notify.console import ConsoleNotifier
 from bot.notify.message import (
-    NOTE_KINDS,
     SlackMessage,
     build_message,
-    categories,
     escape_mrkdwn,
-    note_lead,
     safe_url,
-    snippet,
-    when,
 )
+from bot.notify.result import DeliveryResult, Notifier
 from bot.observe.logs import event, get_logger
 
 __all__ = [
@@ -51,9 +45,6 @@ __all__ = [
     "WebhookNotifier", "build_message", "escape_mrkdwn", "make_notifier",
 ]
 
-log = logging.getLogger(__name__)
-_SDK_LOG = logging.getLogger("bot.notify.slack.slack_sdk")
-_SDK_LOG.setLevel(logging.CRITICAL)  # the SDK's own lines can carry the webhook URL
 log = get_logger("notify")
 # The logger handed to the SDK's clients: inside the bot's tree (so whatever it prints goes
 # through the redacting handler) and silenced, as the SDK's own lines can carry the webhook URL.
@@ -63,28 +54,6 @@ _CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _TRANSIENT = {"ratelimited", "rate_limited", "service_unavailable", "request_timeout",
               "internal_error", "fatal_error", "rollup_error"}
 _NETWORK_ERRORS = (OSError, http.client.HTTPException)  # URLError, timeouts, resets, bad replies
-
-
-# ---- delivery ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class DeliveryResult:
-    """How one attempt went. ``permanent`` failures need a person (see ``remedy``); the others
-    may be retried, after ``retry_after`` seconds when Slack asked for that."""
-
-    ok: bool
-    ts: str | None = None
-    error: str | None = None
-    permanent: bool = False
-    retry_after: float | None = None
-    remedy: str | None = None
-    channel_id: str | None = None
-    detail: str | None = None
-
-
-class Notifier(Protocol):
-    name: str
-
-    def send(self, alert: Alert, message: SlackMessage) -> DeliveryResult: ...
 
 
 _BUG = "Slack rejected the message layout: this is a bug in ethics-bot, please report it"
@@ -264,51 +233,6 @@ class WebhookNotifier:
             return DeliveryResult(False, error="unexpected_reply", detail="HTTP 200 without ok")
         return _failure(code, reply.status_code, reply.headers, None, f"HTTP {reply.status_code}",
                         webhook=True)
-
-
-class ConsoleNotifier:
-    """Prints each alert as readable plain text (the default when Slack is not configured)."""
-
-    name = "console"
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
-
-    def send(self, alert: Alert, message: SlackMessage) -> DeliveryResult:
-        story = alert.story
-        headline = clean_text(story.title) or "(untitled)"
-        source = clean_text(story.source) or "unknown source"
-        url = safe_url(story.link)
-        if alert.kind in ("digest", "notice"):  # many stories or facts in one message
-            lines = ["─" * 72, f"→ {clean_text(alert.channel)}", plain_text(message)]
-        elif alert.kind in NOTE_KINDS:
-            lead = note_lead(alert.kind, source)
-            lines = [f"  ↳ {lead}: {headline}"] + ([f"    {url}"] if url else [])
-        else:
-            cats = categories(alert.matches)
-            top = f"[{cats[0][1].upper()}] " if cats else ""
-            lines = [
-                "─" * 72,
-                f"{top}{', '.join(clean_text(c, trim=False) for c, _ in cats)} → "
-                f"{clean_text(alert.channel, trim=False)}",
-                headline,
-                f"{source} · {when(story.published)}",
-            ]
-            excerpt = snippet(alert, mrkdwn=False)
-            lines += [excerpt] if excerpt else []
-            for match in alert.matches:
-                terms = ", ".join(clean_text(t, trim=False) for t in match.terms)
-                about = f" ({clean_text(match.description, trim=False)})" if match.description else ""
-                lines.append(f"Why: {clean_text(match.rule_id, trim=False)}{about}: {terms}")
-                lines += [f"     {clean_text(note, trim=False)}" for note in match.note.splitlines()]  # semantic layer
-            lines += [f"Read: {url}"] if url else []
-        stream = self._stream or sys.stdout
-        try:
-            stream.write("\n".join(lines) + "\n")
-            stream.flush()
-        except OSError:
-            return DeliveryResult(False, error="console_error", detail="stdout is not writable")
-        return DeliveryResult(True)
 
 
 def _api_base(value: str | None) -> str:

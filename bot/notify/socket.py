@@ -36,7 +36,7 @@ from bot.notify.slack import DeliveryResult, Notifier, SlackApiNotifier, SlackMe
 from bot.observe.logs import event, get_logger
 
 log = get_logger("socket")
-_SDK_LOG = logging.getLogger("ethics_bot.socket.slack_sdk")
+_SDK_LOG = get_logger("socket.slack_sdk")
 _SDK_LOG.setLevel(logging.CRITICAL)  # its lines name sessions and URLs; ours say what matters
 FIRST_RETRY = 1.0
 MAX_RETRY = 60.0
