@@ -199,3 +199,10 @@ def test_proxy_settings_without_a_scheme_mean_http() -> None:
     assert settings.for_url("https", "news.example", None) == settings.https
     assert settings.for_url("https", "wiki.intranet", None) is None
     assert settings.for_url("http", "news.example", None) is None  # no HTTP_PROXY
+
+
+def test_a_feed_host_the_bot_cannot_look_up_is_not_handed_to_the_proxy(proxy: ForwardProxy) -> None:
+    error = fetch_error("http://feed.invalid/rss", {"HTTP_PROXY": proxy.url})
+    assert error.kind in ("connect", "timeout")
+    assert "feed.invalid" in error.message and "behind a proxy" in error.message
+    assert proxy.forwarded() == []

@@ -144,7 +144,14 @@ async def check_host(host: str, port: int, *, allow_private: bool, timeout: floa
 
     For a request sent through a proxy, which connects to the feed itself: the bot cannot
     choose the address the proxy dials, so one refused address refuses the host."""
-    for address in await resolve_host(host.strip("[]"), port, timeout):
+    try:
+        addresses = await resolve_host(host.strip("[]"), port, timeout)
+    except AddressBlocked:
+        raise
+    except FetchError as exc:
+        said = f"{exc.message} (behind a proxy the bot still looks feed host names up itself, to check them)"
+        raise FetchError(exc.kind, said) from exc
+    for address in addresses:
         reason = refusal_reason(address, allow_private=allow_private)
         if reason is not None:
             raise AddressBlocked(host, address, reason, blocked_message(host, address, reason))
