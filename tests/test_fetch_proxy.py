@@ -16,6 +16,8 @@ import pytest
 from bot.core.errors import ConfigError, FetchError
 from bot.fetch.client import Fetcher, FetchLimits, FetchResult
 from bot.fetch.proxy import NoProxy, ProxySettings
+from tests.conftest import SEED_SUMMARY, SEED_TITLE, Item, minutes_ago, rss, run_cli, write_rules
+from tests.support.fake_slack import FakeSlack
 from tests.support.feed_server import FeedServer
 from tests.support.forward_proxy import ForwardProxy
 from tests.support.logs import captured_logs, json_events
@@ -206,3 +208,19 @@ def test_a_feed_host_the_bot_cannot_look_up_is_not_handed_to_the_proxy(proxy: Fo
     assert error.kind in ("connect", "timeout")
     assert "feed.invalid" in error.message and "behind a proxy" in error.message
     assert proxy.forwarded() == []
+
+
+def test_once_fetches_through_the_proxy_while_slack_on_loopback_stays_direct(tmp_path: Path) -> None:
+    seed = Item(SEED_TITLE, SEED_SUMMARY, link="https://example.org/seed", guid="seed-1", published=minutes_ago(1))
+    (tmp_path / "state").mkdir()
+    with FeedServer() as feeds, FakeSlack() as slack, ForwardProxy(tmp_path) as proxy:
+        feeds.set_feed("/tech.xml", rss([seed]))
+        by_name = feeds.url("/tech.xml").replace("127.0.0.1", "localhost")  # NO_PROXY lists the IP only
+        rules = write_rules(tmp_path / "rules.yaml", [by_name])
+        env = {"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url,
+               "HTTP_PROXY": proxy.url, "NO_PROXY": "127.0.0.1"}
+        ran = run_cli("once", "--rules", str(rules), "--state", str(tmp_path / "state"), "--drain", "5", env=env)
+        assert ran.code == 0, ran.stderr
+        assert [r["target"] for r in proxy.forwarded()] == [by_name]
+        assert len(slack.messages) == 1
+    assert "fetch_proxies" in ran.stderr
