@@ -224,3 +224,15 @@ def test_once_fetches_through_the_proxy_while_slack_on_loopback_stays_direct(tmp
         assert [r["target"] for r in proxy.forwarded()] == [by_name]
         assert len(slack.messages) == 1
     assert "fetch_proxies" in ran.stderr
+
+
+def test_check_shows_the_proxy_without_its_login_and_refuses_a_bad_one(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "rules.yaml", ["https://news.example/rss"])
+    good = run_cli("check", "--rules", str(rules), env={"HTTPS_PROXY": "http://corp:hush@proxy.corp:3128"})
+    assert good.code == 0, good.stderr
+    assert "https_proxy=http://***@proxy.corp:3128" in good.stdout
+    bad = run_cli("check", "--rules", str(rules), env={"https_proxy": "socks5://corp:hush@proxy.corp:1080"})
+    assert bad.code != 0 and "https_proxy" in bad.stdout + bad.stderr
+    assert "only http:// and https:// proxies" in bad.stdout + bad.stderr
+    for ran in (good, bad):
+        assert "hush" not in ran.stdout + ran.stderr

@@ -92,7 +92,7 @@ def _redacted(url: str) -> str:
 
 
 def _bad(variable: str, message: str) -> ConfigError:
-    return ConfigError([Problem(variable, None, message)], source="the environment")
+    return ConfigError([Problem(variable, None, message)], source="environment")
 
 
 @dataclass(frozen=True)
