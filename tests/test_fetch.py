@@ -146,15 +146,15 @@ def test_an_encoding_the_bot_did_not_ask_for_is_a_protocol_error(server: FeedSer
     assert error.kind == "protocol" and "br" in error.message
 
 
-def test_proxy_variables_in_the_environment_are_ignored(
-    server: FeedServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_all_proxy_is_not_a_feed_proxy(server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only HTTP_PROXY/HTTPS_PROXY carry feeds (tests/test_fetch_proxy.py); ALL_PROXY, often
+    a SOCKS proxy meant for other tools, is left alone."""
     with FeedServer() as proxy:
         proxy.set_feed("/", b"proxied")
-        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        for name in ("ALL_PROXY", "all_proxy"):
             monkeypatch.setenv(name, proxy.base_url)
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
         server.set_feed("/feed.xml", FEED)
         assert fetch(server.url("/feed.xml")).body == FEED
         assert proxy.requests == []

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from bot.core.errors import FetchError
-from bot.fetch.client import Fetcher, FetchLimits, _translate
+from bot.fetch.client import Fetcher, FetchLimits
+from bot.fetch.failures import translate
 from bot.notify.slack import make_notifier
 from bot.observe.logs import event, get_logger
 from tests.support.feed_server import METADATA_URL, FeedServer
@@ -96,7 +97,7 @@ def test_an_unexpected_fetch_error_is_one_json_object_with_the_url_and_the_trace
         raise ValueError("a bug somewhere in the HTTP stack")
     except ValueError as exc:
         with captured_logs("json") as out:
-            error = _translate(exc, url, FetchLimits())
+            error = translate(exc, url, FetchLimits())
     assert error.kind == "protocol"
     lines = out.getvalue().splitlines()
     assert len(lines) == 1  # the traceback inside the object, not on lines of its own

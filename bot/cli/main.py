@@ -119,6 +119,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         missing = feed.access.missing_env(os.environ) if feed.access else []
         if missing:
             print(f"note: feed {feed.url} needs {', '.join(missing)} set in the environment of the daemon")
+    from bot.fetch.proxy import ProxySettings
+
+    proxies = ProxySettings.from_env(os.environ)  # a bad proxy URL is a ConfigError, as at start
+    if proxies.any:
+        shown = ", ".join(f"{k}={v}" for k, v in proxies.described().items() if v)
+        print(f"feeds are fetched through a proxy: {shown}")
     if config.semantic is not None:
         s = config.semantic
         print(

@@ -65,7 +65,8 @@ class FetchError(BotError):
     """A feed could not be fetched.
 
     ``kind`` is a short constant for metrics and logs (``timeout``, ``too_large``, ``http_status``,
-    ``redirect``, ``blocked_address``, ``connect``, ``protocol``); the message is plain words for
+    ``redirect``, ``blocked_address``, ``connect``, ``protocol``, ``config``: a variable a feed's
+    ``auth:``/``headers:`` names is unset); the message is plain words for
     the person reading ``ethics-bot feeds``. ``retry_after`` is the server's wish, in seconds.
     """
 

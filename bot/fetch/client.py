@@ -4,36 +4,39 @@
 ``max_redirects`` redirects by hand (each hop's scheme checked, loops detected, a chain of
 permanent redirects reported as ``moved_to``), caps connect/read/total time and the decoded
 body size while streaming, and bounds concurrency overall and per host. Every connection goes
-through the address guard in ``bot.fetch.guard``. Whatever goes wrong, the caller gets a
-``FetchError`` with a ``kind`` and a message in plain words; nothing else escapes ``fetch``
-(except cancellation).
+through the address guard in ``bot.fetch.guard``, directly or through the proxy the
+environment names (``bot.fetch.proxy``). A private feed's ``headers:`` and ``auth:`` are sent
+as ``bot.fetch.credentials`` decides per hop. Whatever goes wrong, the caller gets a
+``FetchError`` with a ``kind`` and a message in plain words (``bot.fetch.failures``); nothing
+else escapes ``fetch`` (except cancellation).
 
 It does not parse feeds, store validators, retry or back off (the pipeline decides that from
-``FetchError.kind`` and ``retry_after``). httpx is imported only here and in
-``bot.fetch.transport`` (the connection pool under the clients).
+``FetchError.kind`` and ``retry_after``). httpx and httpcore stay inside ``bot.fetch``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
-import http
-import logging
+import os
 import ssl
 import time
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 import httpx
 
 from bot import USER_AGENT
+from bot.core.access import FeedAccess
 from bot.core.errors import FetchError
-from bot.core.settings import DEFAULTS
+from bot.fetch.credentials import Credentials
 from bot.fetch.decode import BodyDecoder, too_large
+from bot.fetch.failures import parse_retry_after, status_error, translate
+from bot.fetch.limits import FetchLimits
+from bot.fetch.proxy import ProxySettings
 from bot.fetch.transport import GuardedTransport
 from bot.observe.logs import event, get_logger
 
@@ -46,20 +49,8 @@ ACCEPT = (
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 SHARD_CONNECTIONS = 8  # requests in flight per HTTP client, on average (see Fetcher)
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    """How long, how much and how many: every limit the fetcher enforces."""
-
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0  # the longest gap between two bytes
-    total_timeout: float = DEFAULTS.fetch_timeout  # the whole request, redirects and body included
-    max_bytes: int = DEFAULTS.max_body_bytes  # decoded body cap, enforced while streaming
-    max_redirects: int = 5
-    allow_private: bool = DEFAULTS.allow_private_addresses
-    concurrency: int = DEFAULTS.concurrency  # requests in flight overall
-    per_host: int = DEFAULTS.per_host  # requests in flight per host (the host of the URL asked for)
+DEFAULT_LIMITS = FetchLimits()
+__all__ = ["FetchLimits", "FetchResult", "Fetcher", "parse_retry_after"]
 
 
 @dataclass(frozen=True)
@@ -78,24 +69,6 @@ class FetchResult:
     elapsed: float  # seconds, from getting a free slot to the end of the body
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP-date), else None."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    if text.isascii() and text.isdigit():
-        return float(int(text))
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
-
-
 class Fetcher:
     """An async context manager owning the HTTP clients; ``fetch`` may run concurrently.
 
@@ -105,16 +78,32 @@ class Fetcher:
     ``concurrency`` connections spends more CPU on bookkeeping than on HTTP.
     """
 
-    def __init__(self, limits: FetchLimits = FetchLimits(), user_agent: str = USER_AGENT) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits = DEFAULT_LIMITS,
+        user_agent: str = USER_AGENT,
+        *,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        """``environ`` (default ``os.environ``) holds the proxy settings and the feeds' secrets;
+        a bad proxy URL there is a ``ConfigError`` here, before any feed is fetched."""
         self.limits = limits
         self.user_agent = user_agent
+        self._environ = os.environ if environ is None else environ
+        self.proxies = ProxySettings.from_env(self._environ)
         self._clients: list[httpx.AsyncClient] = []
         self._overall = asyncio.Semaphore(limits.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
         shards = -(-self.limits.concurrency // SHARD_CONNECTIONS)
-        self._clients = [_build_client(self.limits, self.user_agent) for _ in range(shards)]
+        self._clients = [
+            _build_client(self.limits, self.user_agent, self.proxies) for _ in range(shards)
+        ]
+        if self.proxies.any:
+            shown = self.proxies.described()
+            event(log, "fetch_proxies", http_proxy=shown["http_proxy"],
+                  https_proxy=shown["https_proxy"], no_proxy=shown["no_proxy"])
         return self
 
     async def __aexit__(
@@ -128,13 +117,26 @@ class Fetcher:
             await client.aclose()
 
     async def fetch(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        access: FeedAccess | None = None,
+        own_url: str | None = None,
     ) -> FetchResult:
-        """GET ``url`` conditionally; raise ``FetchError`` for anything but 2xx/304."""
+        """GET ``url`` conditionally; raise ``FetchError`` for anything but 2xx/304.
+
+        ``access`` (the feed's ``headers:``/``auth:``) is read from the environment now; its
+        secrets go only to the host of ``own_url`` (the feed's URL in rules.yaml; default
+        ``url``), so neither a redirect nor a stored permanent move can carry them elsewhere.
+        """
         if not self._clients:
             raise RuntimeError("Fetcher.fetch called outside 'async with Fetcher(...)'")
         first = _parse_url(url)
         _check_scheme(first, url, kind="protocol")
+        own = _parse_url(own_url) if own_url else first
+        credentials = Credentials.read(access, own, self._environ)
         client = self._clients[zlib.crc32(first.host.encode()) % len(self._clients)]
         headers = {"If-None-Match": etag, "If-Modified-Since": last_modified}
         sent = {name: value for name, value in headers.items() if value}
@@ -142,11 +144,11 @@ class Fetcher:
         async with self._host_slot(first.host), self._overall:
             try:
                 async with asyncio.timeout(self.limits.total_timeout):
-                    return await self._follow(client, url, trail, sent)
+                    return await self._follow(client, url, trail, sent, credentials)
             except FetchError:
                 raise
             except Exception as exc:
-                raise _translate(exc, trail[-1], self.limits) from exc
+                raise translate(exc, trail[-1], self.limits) from exc
 
     def _host_slot(self, host: str) -> asyncio.Semaphore:
         slot = self._per_host.get(host)
@@ -155,11 +157,17 @@ class Fetcher:
         return slot
 
     async def _follow(
-        self, client: httpx.AsyncClient, url: str, trail: list[httpx.URL], headers: dict[str, str]
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        trail: list[httpx.URL],
+        validators: dict[str, str],
+        credentials: Credentials,
     ) -> FetchResult:
         started = time.monotonic()
         permanent = True
         while True:
+            headers = credentials.for_hop(trail[-1]) | validators
             request = client.build_request("GET", trail[-1], headers=headers)
             response = await client.send(request, stream=True)
             try:
@@ -172,7 +180,7 @@ class Fetcher:
                     body = None if status == 304 else await _read_body(response, self.limits)
                     moved = permanent and len(trail) > 1
                     return _result(url, response, body, moved, started)
-                raise _status_error(response)
+                raise status_error(response, credentials)
             finally:
                 await response.aclose()
 
@@ -198,7 +206,9 @@ class Fetcher:
         return target
 
 
-def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
+def _build_client(
+    limits: FetchLimits, user_agent: str, proxies: ProxySettings
+) -> httpx.AsyncClient:
     tls = _tls_context()
     # Every connection is dialled through the address guard (bot.fetch.transport), keep-alive
     # on. The Fetcher's semaphores bound the requests in flight; the pool only needs room for
@@ -211,6 +221,7 @@ def _build_client(limits: FetchLimits, user_agent: str) -> httpx.AsyncClient:
         allow_private=limits.allow_private,
         max_connections=limits.concurrency,
         max_keepalive=limits.concurrency,
+        proxies=proxies,
     )
     headers = {"User-Agent": user_agent, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
     timeout = httpx.Timeout(
@@ -289,27 +300,6 @@ def _result(
     )
 
 
-def _status_error(response: httpx.Response) -> FetchError:
-    status = response.status_code
-    try:
-        phrase = http.HTTPStatus(status).phrase
-    except ValueError:
-        phrase = response.reason_phrase
-    said = f"the server answered HTTP {status} {phrase}".rstrip()
-    retry_after = None
-    if status in (404, 410):
-        said += ": the feed is gone from this address; check the URL (the site may have moved it)"
-    elif status in (401, 403):
-        said += ": the feed needs a login or the site refuses bots"
-    elif status in (429, 503):
-        retry_after = parse_retry_after(response.headers.get("retry-after"), datetime.now(UTC))
-        wait = f" (it asks to wait {retry_after:g} s)" if retry_after is not None else ""
-        said += f": the server is busy or rate-limiting the bot{wait}"
-    elif status >= 500:
-        said += ": a problem on the site's side, usually temporary"
-    return FetchError("http_status", said, retry_after)
-
-
 async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
     declared = response.headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > limits.max_bytes:
@@ -320,59 +310,3 @@ async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:
     return decoder.finish()
 
 
-def _translate(exc: Exception, url: httpx.URL, limits: FetchLimits) -> FetchError:
-    """Turn whatever the HTTP stack raised into a FetchError in plain words."""
-    host = url.host or str(url)
-    if isinstance(exc, TimeoutError):
-        said = f"gave up after {limits.total_timeout:g} s: {host} was too slow to send the feed"
-        return FetchError("timeout", said)
-    if isinstance(exc, httpx.ConnectTimeout):
-        said = f"could not connect to {host} within {limits.connect_timeout:g} s"
-        return FetchError("timeout", said)
-    if isinstance(exc, httpx.ReadTimeout):
-        said = f"{host} stopped sending data for more than {limits.read_timeout:g} s"
-        return FetchError("timeout", said)
-    if isinstance(exc, httpx.TimeoutException):
-        return FetchError("timeout", f"the request to {host} timed out ({exc})")
-    if isinstance(exc, httpx.ConnectError | ssl.SSLError | OSError):
-        return FetchError("connect", _describe_connect_failure(exc, host, url.port))
-    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.NetworkError):
-        return FetchError("connect", f"the connection to {host} broke off ({_root(exc)})")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return FetchError("protocol", f"{host} sent a malformed HTTP response ({exc})")
-    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol):
-        return FetchError("protocol", f"cannot request {url}: {exc}")
-    if isinstance(exc, httpx.HTTPError):
-        return FetchError("protocol", f"the HTTP exchange with {host} failed ({exc})")
-    event(
-        log,
-        "fetch_unexpected_error",
-        logging.ERROR,
-        exc_info=exc,
-        url=str(url),
-        error=f"{type(exc).__name__}: {exc}",
-    )
-    return FetchError(
-        "protocol", f"unexpected error while fetching {url}: {type(exc).__name__}: {exc}"
-    )
-
-
-def _describe_connect_failure(exc: BaseException, host: str, port: int | None) -> str:
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            detail = cause.verify_message or cause.reason or str(cause)
-            return f"the TLS certificate of {host} could not be verified ({detail})"
-        if isinstance(cause, ssl.SSLError):
-            return f"the secure (TLS) connection to {host} failed ({cause.reason or cause})"
-        if isinstance(cause, ConnectionRefusedError):
-            where = f"port {port}" if port else "the port"
-            return f"{host} refused the connection (nothing is listening on {where})"
-        cause = cause.__cause__ or cause.__context__
-    return f"could not connect to {host} ({_root(exc)})"
-
-
-def _root(exc: BaseException) -> str:
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return str(exc) or type(exc).__name__

@@ -49,6 +49,8 @@ ADVICE = {
                        "only if that is intended",
     "too_large": "the feed is bigger than settings.max_body_bytes: raise it, or ask the site for a shorter feed",
     "redirect": "the address redirects in a loop or too often: put the final URL in rules.yaml",
+    "config": "the feed's headers: or auth: needs an environment variable the bot does not have: set it "
+              "where the bot runs (the container's environment) and restart it",
     "parse": "the address does not serve a feed (any more): `ethics-bot test --url URL` shows what it returns",
 }
 DEFAULT_ADVICE = "check the address in a browser, and fix or remove the feed in rules.yaml"

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bot.core.access import FeedAccess
 from bot.core.errors import FeedParseError, FetchError
 from bot.core.models import SemanticScores, Story
 from bot.core.settings import Config
@@ -65,6 +66,13 @@ class Context:
     clock: Clock = utcnow
     rng: random.Random = field(default_factory=random.Random)
     parser: FeedParser = field(default_factory=FeedParser)
+    _access: tuple[Config, dict[str, FeedAccess]] | None = field(default=None, repr=False)
+
+    def access_for(self, url: str) -> FeedAccess | None:
+        """The ``headers:``/``auth:`` rules.yaml gives the feed ``url`` (None for most feeds)."""
+        if self._access is None or self._access[0] is not self.config:
+            self._access = (self.config, {f.url: f.access for f in self.config.feeds if f.access})
+        return self._access[1].get(url)
 
 
 @dataclass(frozen=True)
@@ -119,7 +127,13 @@ def _record_failure(ctx: Context, feed: FeedState, kind: str, message: str, retr
 
 async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
     s = ctx.config.settings
-    result = await fetcher.fetch(feed.fetch_url, etag=feed.etag, last_modified=feed.last_modified)
+    result = await fetcher.fetch(
+        feed.fetch_url,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        access=ctx.access_for(feed.url),
+        own_url=feed.url,
+    )
     now = ctx.clock()
     if result.moved_to:
         event(log, "feed_moved", url=feed.url, new_url=result.moved_to)
