@@ -67,6 +67,29 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 1
     return Ran(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_cli_measured(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> tuple[Ran, float]:
+    """``run_cli``, and the peak RSS in MB of that process and the workers it waited for (from
+    its own ``wait4`` rusage, so children of earlier tests do not count)."""
+    import tempfile
+    import threading
+
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL, text=True, env=clean_env(env), cwd=REPO)
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            timer.cancel()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        ran = Ran(proc.returncode, out.read(), err.read())
+    peak_mb: float = usage.ru_maxrss / 1024
+    return ran, peak_mb
+
+
 @dataclass(frozen=True)
 class Item:
     title: str

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import REPO, Item, clean_env, minutes_ago, rss, run_cli
+from tests.conftest import REPO, Item, clean_env, minutes_ago, rss, run_cli, run_cli_measured
 from tests.support.fake_slack import FakeSlack
 from tests.support.feed_server import FeedServer
 
@@ -151,8 +151,6 @@ HOSTILE_BOUND_RSS_MB = 250  # peak RSS of that process (measured ~, see BENCHMAR
 
 
 def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts(tmp_path: Path) -> None:
-    import resource
-
     good = Item("Police buy facial recognition kwzero", "", guid="good", published=minutes_ago(1))
     with FeedServer() as feeds, FakeSlack() as fake:
         feeds.set_feed("/good.xml", rss([good]))
@@ -166,9 +164,8 @@ def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts
         )
         (tmp_path / "rules.yaml").write_text(text)
         env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.monotonic()
-        ran = run_cli(
+        ran, peak_mb = run_cli_measured(
             "once",
             "--rules",
             str(tmp_path / "rules.yaml"),
@@ -180,9 +177,8 @@ def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts
             timeout=120,
         )
         elapsed = time.monotonic() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         assert ran.code == 0, ran.stderr
-        print(f"hostile once: {elapsed:.1f}s, peak RSS {peak_mb:.0f} MB (children max before: {before / 1024:.0f})")
+        print(f"hostile once: {elapsed:.1f}s, peak RSS {peak_mb:.0f} MB")
         assert elapsed < HOSTILE_BOUND_SECONDS
         assert peak_mb < HOSTILE_BOUND_RSS_MB
         assert headlines(fake) == ["Police buy facial recognition kwzero"]
