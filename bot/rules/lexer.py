@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple
 
 from bot.core.errors import QuerySyntaxError
-from bot.core.models import FIELDS
+from bot.core.models import FIELDS, META_FIELDS
 from bot.rules.words import WORD_RE, WordPattern, normalize, stem_end, surface
 
 
@@ -29,7 +29,7 @@ MAX_NEAR = 1000
 _QUOTES = '"“”'
 _DELIMITERS = frozenset("(){}" + _QUOTES)
 LEDE = "lede"  # the scope of a story's headline and opening sentences (not a stored field)
-SCOPES = (*FIELDS, LEDE)
+SCOPES = (*FIELDS, LEDE, *META_FIELDS)
 _FIELD_RE = re.compile(r"([A-Za-z]+):")
 _LIST_RE = re.compile(r"\w(?:[\w-]*\w)?")
 _NEAR_RE = re.compile(r"NEAR/([0-9]+)")
@@ -153,8 +153,8 @@ def lex_query(text: str, errors: list[QuerySyntaxError] | None = None) -> list[Q
             name = m.group(1).lower()
             if name not in SCOPES:
                 scopes = ", ".join(f"{s}:" for s in SCOPES[:-1]) + f" or {SCOPES[-1]}:"
-                exc = _fail(f"unknown field {m.group(1)!r} (put text with a colon in quotes)", i, scopes)
-                bad(exc, i, m.end())
+                unknown = _fail(f"unknown field {m.group(1)!r} (put text with a colon in quotes)", i, scopes)
+                bad(unknown, i, m.end())
             elif m.end() >= n or text[m.end()].isspace() or text[m.end()] == ")":
                 bad(_fail(f"{name}: must be followed by a term or (", m.end(), "a term or ("), i, m.end())
             else:

@@ -6,6 +6,7 @@ Grammar (precedence NOT > NEAR > AND > OR; adjacent terms are AND)::
     query := or ;  or := and (OR and)* ;  and := near ([AND] near)* ;
     near := unary (NEAR/k unary)* ;  unary := NOT unary | primary ;
     primary := word | word* | "phrase" | {Case} | @list | field:primary | ( or )
+    field := title | summary | body | lede | source | author | url | tag
 
 Field scopes are pushed down to the terms at parse time; ``@list`` items are parsed as queries of
 their own. This module does not know about rules, channels or the prefilter (``bot.rules.match``) and
@@ -20,7 +21,7 @@ from difflib import get_close_matches
 from typing import NamedTuple
 
 from bot.core.errors import QuerySyntaxError
-from bot.core.models import FIELDS, Hit, Span
+from bot.core.models import ALL_FIELDS, FIELDS, Hit, Span
 from bot.rules.lexer import LEDE, QToken, lex_query
 from bot.rules.tree import And, Near, Needs, Node, Not, Or, Term, Trace, Wrapper, all_needs
 from bot.rules.words import Document, WordPattern, make_document
@@ -66,7 +67,7 @@ class Query:
         if ok:
             raw = sorted({h for o in occs for h in o.hits}, key=lambda h: (h[1], h[2], h[3], h[0]))
             hits = tuple(
-                Hit(term, Span(FIELDS[f], s, e), doc.fields[f].text[s:e])
+                Hit(term, Span(ALL_FIELDS[f], s, e), doc.fields[f].text[s:e])
                 for term, f, s, e in raw[:MAX_HITS]
             )
         text = ""
@@ -228,11 +229,14 @@ class _Parser:
     def _field(self, tok: QToken, scope: Scope, depth: int) -> Node:
         # An explicit scope may name any field, even one unscoped terms leave out, and
         # reaches the whole field even when unscoped terms read only the lede.
-        base = _EVERYWHERE if scope == self.unscoped else scope
+        # The metadata fields (source:, author:, url:, tag:) are reached only by their own scope.
+        top = scope == self.unscoped
+        base = _EVERYWHERE if top else scope
         if tok.text == LEDE:
             scoped = Scope(base.fields, True)
         else:
-            scoped = Scope(tuple(f for f in base.fields if FIELDS[f] == tok.text), base.lede)
+            reach = range(len(ALL_FIELDS)) if top else base.fields
+            scoped = Scope(tuple(f for f in reach if ALL_FIELDS[f] == tok.text), base.lede)
         if not scoped.fields:
             self._note(f"{tok.text}: inside another field can never match", tok)
         return Wrapper(self._primary(scoped, depth + 1), tok.text)
@@ -259,11 +263,11 @@ class _Parser:
             except QuerySyntaxError as exc:
                 parser.errors.append(exc)
             if parser.errors:
-                exc = parser.errors[0]
+                first = parser.errors[0]
                 self._note(
-                    f"in list @{name}, item {n} {item!r}, column {exc.column}: {exc.message}",
+                    f"in list @{name}, item {n} {item!r}, column {first.column}: {first.message}",
                     tok,
-                    exc.expected,
+                    first.expected,
                 )
                 return self._broken(tok)
         if not items:
@@ -301,7 +305,8 @@ def parse_query(
     ``lede`` true, a term without a scope searches the story's lede instead (the title and the
     opening sentences: ``Document.lede_ends``), whatever ``fields`` says. ``title:``,
     ``summary:``, ``body:`` and ``lede:`` scopes can name any field regardless, and reach the
-    whole field."""
+    whole field; ``source:``, ``author:``, ``url:`` and ``tag:`` read the feed's metadata, which
+    nothing else reads."""
     query, errors = check_query(text, lists, fields=fields, lede=lede)
     if query is None:
         raise errors[0]
