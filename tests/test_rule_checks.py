@@ -136,9 +136,9 @@ def test_a_list_term_is_warned_about_on_its_own_line() -> None:
 def test_a_feed_under_a_rules_feeds_that_is_configured_nowhere_is_a_warning() -> None:
     text = rules_file("police", extra="    feeds: [ZDnet, Wired, 'https://*.zdnet.com/*']\n")
     assert warnings_of(text) == [
-        "rules.yaml:line 11: rules[0].feeds[1]: 'Wired' is the name of no feed under feeds: and matches none of "
-        "their URLs, so the rule never sees a story from it; write a feed's name as under feeds: (ZDNet) or a URL "
-        "pattern with * ('https://*.example.org/*')"
+        "rules.yaml:line 11: rules[0].feeds[1]: rule 'watch' feeds: 'Wired' is the name of no feed under feeds: "
+        "and matches none of their URLs, so the rule never sees a story from it; write a feed's name as under "
+        "feeds: (ZDNet) or a URL pattern with * ('https://*.example.org/*')"
     ]  # ZDnet: names compare without case
 
 

@@ -162,7 +162,9 @@ def _check_rule_semantic(c: Checker, node: yaml.Node, path: str) -> RuleSemantic
     return RuleSemantic(category=category, min=minimum, veto_below=veto)
 
 
-def _check_rule_feeds(c: Checker, node: yaml.Node, path: str, feeds: Sequence[Feed]) -> tuple[str, ...] | None:
+def _check_rule_feeds(
+    c: Checker, node: yaml.Node, path: str, feeds: Sequence[Feed], rule_id: str | None
+) -> tuple[str, ...] | None:
     """``feeds:`` of a rule: feed names or URL globs; one that names no configured feed is a warning."""
     if isinstance(node, yaml.ScalarNode):
         nodes = [node]
@@ -182,7 +184,8 @@ def _check_rule_feeds(c: Checker, node: yaml.Node, path: str, feeds: Sequence[Fe
             c.warn(
                 f"{path}[{i}]",
                 item,
-                f"{pattern!r} is the name of no feed under feeds: and matches none of their URLs, so the rule "
+                f"rule {rule_id!r} feeds: {pattern!r} is the name of no feed under feeds: and matches none of "
+                "their URLs, so the rule "
                 f"never sees a story from it; write a feed's name as under feeds: ({names or 'none yet'}) "
                 "or a URL pattern with * ('https://*.example.org/*')",
             )
@@ -238,7 +241,7 @@ def _check_rule(
     if "semantic" in items:
         found["semantic"] = _check_rule_semantic(c, items["semantic"][1], f"{path}.semantic")
     if "feeds" in items:
-        found["feeds"] = _check_rule_feeds(c, items["feeds"][1], f"{path}.feeds", feeds)
+        found["feeds"] = _check_rule_feeds(c, items["feeds"][1], f"{path}.feeds", feeds, rule_id)
     if compiled is not None and found.get("enabled", True) is not False and matches_without_terms(compiled):
         c.add(
             f"{path}.query",
