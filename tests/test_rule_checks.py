@@ -9,9 +9,13 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config.load import parse_config
 from bot.core.errors import ConfigError
+from bot.rules.lint import query_warnings
+from bot.rules.query import check_query
 from tests.conftest import REPO, run_cli
 
 
@@ -244,3 +248,24 @@ def test_the_parser_reads_on_after_a_mistake(query: str, columns: list[int]) -> 
     with pytest.raises(ConfigError) as info:
         parse_config(rules_file(query))
     assert [int(p.message.split("column ")[1].split(":")[0]) for p in info.value.problems] == columns
+
+
+def test_a_regex_inside_a_text_scope_is_warned_about_too() -> None:
+    assert [w.term for w in query_warnings("title:/face.?recogn/ AND police")] == ["/face.?recogn/"]
+    assert query_warnings("url:/news/ AND police") == []
+
+
+QUERY_PIECES = st.sampled_from(
+    ["police", "AND", "OR", "NOT", "NEAR/3", "NEAR", "near", "and", "(", ")", '"open', 'letter"', "{ICE", "}",
+     "pr*", "protest*", "@agencies", "@nope", "title:", "source:", "tag:", "headline:", "/a.?b/", "x|y", "ICE", " "]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.lists(QUERY_PIECES, max_size=12).map(" ".join)))
+def test_checking_any_query_reports_errors_with_columns_and_never_raises(text: str) -> None:
+    query, errors = check_query(text, {"agencies": ["CBP", "{ICE}"]})
+    assert (query is None) == bool(errors)
+    assert all(1 <= e.column <= len(text) + 1 for e in errors)
+    for found in query_warnings(text):
+        assert 1 <= found.column <= len(text) and found.term in text

@@ -78,7 +78,8 @@ def query_warnings(text: str) -> list[Finding]:
         if tok.pos < covered or not _bare(tok):
             continue
         term = tok.text
-        if (regex := _REGEX.match(text, tok.pos)) is not None and (tok.pos == 0 or text[tok.pos - 1] != ":"):
+        after_url = text[: tok.pos].lower().endswith("url:")  # url:/news/ is a path
+        if (regex := _REGEX.match(text, tok.pos)) is not None and not after_url:
             covered = regex.end()
             out.append(
                 Finding(
