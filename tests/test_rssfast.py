@@ -205,6 +205,13 @@ EXTRAS = [
     '<atom:link href="https://l.example/"/>', '<post-id xmlns="com-wordpress:feed-additions:1">1</post-id>',
     '<m:y xmlns:m="http://unknown.example/other">z</m:y>', '<media:y xmlns:media="http://unknown.example/">z</media:y>',
     "<foo>bar</foo>", '<atom:link href="https://l.example/" rel="alternate"/>', "<description><b>x</b></description>",
+    # authors and tags (what author: and tag: read): reproduced, or refused where they are not
+    "<category>Tech &amp; Policy</category><category>  </category><category>tech &amp; policy</category>",
+    '<category domain="d"/><category>Filled</category>', "<dc:subject>Subject</dc:subject>",
+    "<media:keywords>a, b,, c ,</media:keywords>", "<itunes:keywords>x,y</itunes:keywords>",
+    "<itunes:author>I</itunes:author><dc:creator>Last</dc:creator>", "<dc:creator>First</dc:creator><author></author>",
+    '<media:group><media:content url="m"><media:keywords>k1,k2</media:keywords></media:content></media:group>',
+    '<category term="t">c</category>', '<media:category scheme="s">m</media:category>',  # refused
 ]  # fmt: skip
 CHANNEL_EXTRAS = [
     '<atom:link href="https://s.example/feed" rel="self" type="application/rss+xml"/>', "<language>en</language>",
@@ -473,12 +480,45 @@ def _in_item(extra: str, declarations: str = "") -> bytes:
                      id="channel-atom-dates-id"),
         pytest.param(_in_item("<byline>B</byline><linkmobile>https://m.example/</linkmobile><thumbnail>t</thumbnail>"),
                      id="bare-generic"),
+        pytest.param(_in_item('<category domain="a"/><category>X</category><dc:subject>Y</dc:subject><category '
+                              'domain="a">X</category><media:keywords>Y, Z</media:keywords><itunes:keywords>W'
+                              '</itunes:keywords><category domain="b"/><category>V</category>',
+                              f'{ITUNES} xmlns:dc="http://purl.org/dc/elements/1.1/" '
+                              'xmlns:media="http://search.yahoo.com/mrss/"'), id="tags"),
+        pytest.param(_in_item("<author>a@b.example (A)</author><dc:creator>C</dc:creator><itunes:author>I"
+                              "</itunes:author>", f'{ITUNES} xmlns:dc="http://purl.org/dc/elements/1.1/"'),
+                     id="authors"),
     ],
 )  # fmt: skip
 def test_widened_cases_are_accepted_and_equal(body: bytes) -> None:
     for content_type in ("", "application/rss+xml"):
         fast, slow, took = both(body, content_type)
         assert took and fast == slow
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '<category term="t">c</category>',
+        '<category domain="d" label="L">c</category>',
+        '<media:category xmlns:media="http://search.yahoo.com/mrss/">m</media:category>',
+    ],
+)
+def test_tags_the_fast_path_cannot_reproduce_go_to_feedparser(extra: str) -> None:
+    fast, slow, took = both(_in_item(extra))
+    assert not took and fast == slow
+
+
+def test_the_fast_path_gives_each_storys_author_and_tags() -> None:
+    body = _in_item(
+        "<dc:creator>Jo Smith</dc:creator><category>Surveillance</category><category>AI &amp; ethics</category>"
+        "<category>surveillance</category>",
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+    )
+    fast, slow, took = both(body)
+    assert took and fast == slow
+    assert isinstance(fast, ParsedFeed)
+    assert (fast.stories[0].author, fast.stories[0].tags) == ("Jo Smith", ("Surveillance", "AI & ethics"))
 
 
 def test_fast_path_reproduces_feedparser_quirks() -> None:

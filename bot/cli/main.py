@@ -64,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds to keep delivering alerts that are waiting for a retry (default 60)",
     )
-    sub.add_parser("check", parents=[common], help="validate rules.yaml")
+    chk = sub.add_parser("check", parents=[common], help="validate rules.yaml")
+    chk.add_argument("--strict", action="store_true", help="refuse the file for a warning too (exit 2)")
     test = sub.add_parser("test", parents=[common], help="explain how a story matches every rule")
     test.add_argument("--file", help="story JSON ({title, summary}) or a feed file")
     test.add_argument("--url", help="fetch this feed or page and test its stories")
@@ -109,12 +110,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     config = load_config(args.rules)
     compile_config(config)  # part of the check
+    if config.warnings and args.strict:
+        raise ConfigError(list(config.warnings), args.rules)  # printed as problems, exit 2
     categories = sorted({r.category for r in config.rules})
     enabled = sum(r.enabled for r in config.rules)
     print(
         f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
         f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
     )
+    if config.warnings:
+        print(f"{len(config.warnings)} warning(s): likely mistakes (check --strict refuses the file for them):")
+        for warning in config.warnings:
+            print(f"  {args.rules}:{warning}")
     for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
         missing = feed.access.missing_env(os.environ) if feed.access else []
         if missing:

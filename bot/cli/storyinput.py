@@ -1,5 +1,7 @@
 """Where ``ethics-bot test`` gets its stories: a story JSON file, a feed file, a URL, or text on
-stdin (first line the headline, the rest the summary). Reads only; matches nothing."""
+stdin (first line the headline, the rest the summary). Story JSON has ``title`` and may have
+``summary``, ``body``, ``link`` (or ``url``), ``source`` (a feed's name), ``feed_url``, ``author``
+and ``tags``. Reads only; matches nothing."""
 
 from __future__ import annotations
 
@@ -15,14 +17,17 @@ from bot.parse.feed import parse_feed, to_plain_text
 
 
 def _story_from_json(d: dict[str, Any], n: int) -> Story:
+    tags = d.get("tags") or ()
     return Story(
         key=str(d.get("id", n)),
-        feed_url="test",
+        feed_url=str(d.get("feed_url", "test")),
         source=str(d.get("source", "test")),
         title=to_plain_text(str(d.get("title", ""))),
         summary=to_plain_text(str(d.get("summary", ""))),
         link=d.get("link") or d.get("url"),
         body=to_plain_text(str(d.get("body", ""))),
+        author=str(d.get("author") or ""),
+        tags=(tags,) if isinstance(tags, str) else tuple(str(t) for t in tags if t),
     )
 
 

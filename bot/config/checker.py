@@ -2,8 +2,9 @@
 
 ``Checker`` reads mappings, scalars and strings off PyYAML nodes and turns a converter's
 ``ValueError`` into a ``Problem`` located at the node's line, then carries on, so one pass reports
-everything that is wrong. It knows no section of rules.yaml (``sections`` and ``semantic`` do)
-and converts no values itself (``values`` does).
+everything that is wrong; likely mistakes that are not errors go to ``warnings`` the same way.
+It knows no section of rules.yaml (``sections`` and ``semantic`` do) and converts no values
+itself (``values`` does).
 """
 
 from __future__ import annotations
@@ -33,10 +34,15 @@ class Checker:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []  # likely mistakes: reported, not refused (check --strict refuses)
 
     def add(self, path: str, node: yaml.Node | None, message: str) -> None:
         line = line_of(node) if node is not None else None
         self.problems.append(Problem(path, line, message))
+
+    def warn(self, path: str, node: yaml.Node | None, message: str) -> None:
+        line = line_of(node) if node is not None else None
+        self.warnings.append(Problem(path, line, message))
 
     def mapping(self, node: yaml.Node, path: str) -> Items | None:
         if not isinstance(node, yaml.MappingNode):

@@ -67,7 +67,7 @@ def parse_config(text: str, source: str = RULES_FILE) -> Config:
         c.add("rules", root, "missing rules: (a list of rules)")
         rules: tuple[Rule, ...] = ()
     else:
-        rules = check_rules(c, items["rules"][1], lists)
+        rules = check_rules(c, items["rules"][1], lists, feeds)
     semantic = None
     if "semantic" in items:
         semantic = check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
@@ -77,8 +77,9 @@ def parse_config(text: str, source: str = RULES_FILE) -> Config:
     if c.problems:
         c.problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(c.problems, source)
+    c.warnings.sort(key=lambda p: p.line or 0)
     return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic,
-                  channels=channels)
+                  channels=channels, warnings=tuple(c.warnings))
 
 
 def load_config(path: str | Path) -> Config:

@@ -3,15 +3,17 @@
 Each ``check_*`` function reads one section's YAML node with a ``Checker``, records every problem
 with its path and line, and returns the records it could build (``Settings``, term lists,
 ``Feed``s, ``Rule``s). Every setting has a converter in ``SETTING_TYPES``; every number there
-must be greater than 0. Queries are parsed only to report syntax errors (``bot.rules.match``
-compiles them). The ``semantic:`` section and rule-level ``semantic:`` are in ``semantic``;
-reading the file and the top level are in ``load``.
+must be greater than 0. Queries are parsed only to report their syntax errors, every one of them,
+the likely mistakes ``bot.rules.lint`` warns about, and a query that matches a story without any of
+its words (an error: it would alert on nearly everything); ``bot.rules.match`` compiles them. A
+rule's ``feeds:`` is checked against the configured feeds. The ``semantic:`` section and
+rule-level ``semantic:`` are in ``semantic``; reading the file and the top level are in ``load``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,10 +22,11 @@ import yaml
 from bot.config import values
 from bot.config.access import check_access
 from bot.config.checker import Checker, is_null, line_of
-from bot.core.errors import QuerySyntaxError
 from bot.core.models import SEVERITIES, Feed, Rule, RuleSemantic
 from bot.core.settings import Settings
-from bot.rules.query import parse_query
+from bot.rules.lint import matches_without_terms, query_warnings
+from bot.rules.query import Query, check_query
+from bot.rules.sources import feed_matches
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SLUG_HINT = "use a lower-case slug like facial-recognition"
@@ -90,11 +93,11 @@ def check_lists(c: Checker, node: yaml.Node) -> dict[str, tuple[str, ...]]:
         lists[name] = tuple(t for t in strings if t is not None)
     for name, terms in lists.items():
         for i, term in enumerate(terms):
-            try:
-                parse_query(term, lists)
-            except QuerySyntaxError as exc:
-                term_node = items[name][1].value[i] if items else None
+            term_node = items[name][1].value[i] if items else None
+            for exc in sorted(check_query(term, lists)[1], key=lambda e: e.column):
                 c.add(f"lists.{name}[{i}]", term_node, f"term {term!r} does not parse: {exc}")
+            for found in query_warnings(term):
+                c.warn(f"lists.{name}[{i}]", term_node, f"list @{name}, term {term!r}: {found.message}")
     return lists
 
 
@@ -136,7 +139,9 @@ def check_feeds(c: Checker, node: yaml.Node, settings: Settings) -> tuple[Feed, 
     return tuple(feeds)
 
 
-_RULE_KEYS = {"id", "category", "description", "query", "exclude", "severity", "channel", "enabled", "semantic"}
+_RULE_KEYS = {
+    "id", "category", "description", "query", "exclude", "severity", "channel", "enabled", "semantic", "feeds"
+}
 _RULE_SEMANTIC_KEYS = {"category", "min", "veto_below"}
 
 
@@ -157,7 +162,39 @@ def _check_rule_semantic(c: Checker, node: yaml.Node, path: str) -> RuleSemantic
     return RuleSemantic(category=category, min=minimum, veto_below=veto)
 
 
-def _check_rule(c: Checker, node: yaml.Node, path: str, lists: Mapping[str, tuple[str, ...]]) -> Rule | None:
+def _check_rule_feeds(
+    c: Checker, node: yaml.Node, path: str, feeds: Sequence[Feed], rule_id: str | None
+) -> tuple[str, ...] | None:
+    """``feeds:`` of a rule: feed names or URL globs; one that names no configured feed is a warning."""
+    if isinstance(node, yaml.ScalarNode):
+        nodes = [node]
+    elif isinstance(node, yaml.SequenceNode) and node.value:
+        nodes = list(node.value)
+    else:
+        c.add(path, node, "must be a feed name or URL glob, or a list of them (feeds: [ZDNet, 'https://*.gov/*'])")
+        return None
+    patterns: list[str] = []
+    for i, item in enumerate(nodes):
+        pattern = c.string(item, f"{path}[{i}]")
+        if pattern is None:
+            continue
+        patterns.append(pattern)
+        if not any(feed_matches(pattern, f.name, f.url) for f in feeds):
+            names = ", ".join(f.name for f in feeds[:5]) + (", ..." if len(feeds) > 5 else "")
+            c.warn(
+                f"{path}[{i}]",
+                item,
+                f"rule {rule_id!r} feeds: {pattern!r} is the name of no feed under feeds: and matches none of "
+                "their URLs, so the rule "
+                f"never sees a story from it; write a feed's name as under feeds: ({names or 'none yet'}) "
+                "or a URL pattern with * ('https://*.example.org/*')",
+            )
+    return tuple(patterns) if len(patterns) == len(nodes) else None
+
+
+def _check_rule(
+    c: Checker, node: yaml.Node, path: str, lists: Mapping[str, tuple[str, ...]], feeds: Sequence[Feed] = ()
+) -> Rule | None:
     items = c.mapping(node, path)
     if items is None:
         return None
@@ -168,6 +205,7 @@ def _check_rule(c: Checker, node: yaml.Node, path: str, lists: Mapping[str, tupl
     if any(r not in items for r in ("id", "category", "query")):
         return None
     found: dict[str, Any] = {}
+    compiled: Query | None = None
     for key in ("id", "category", "description", "query", "exclude"):
         if key in items:
             found[key] = c.string(items[key][1], f"{path}.{key}")
@@ -180,11 +218,16 @@ def _check_rule(c: Checker, node: yaml.Node, path: str, lists: Mapping[str, tupl
         text = found.get(key)
         if text is None:
             continue
-        try:
-            parse_query(text, lists)
-        except QuerySyntaxError as exc:
+        query, errors = check_query(text, lists)
+        for exc in sorted(errors, key=lambda e: e.column):
             c.add(f"{path}.{key}", items[key][1], f"rule {rule_id!r}: {key} does not parse at {exc}")
+        for finding in query_warnings(text):
+            where = f"rule {rule_id!r} {key}, column {finding.column}"
+            c.warn(f"{path}.{key}", items[key][1], f"{where}: {finding.message}")
+        if query is None:
             found[key] = None
+        elif key == "query":
+            compiled = query
     if "severity" in items:
         severity = c.scalar(items["severity"][1], f"{path}.severity")
         if severity not in SEVERITIES:
@@ -197,19 +240,32 @@ def _check_rule(c: Checker, node: yaml.Node, path: str, lists: Mapping[str, tupl
         found["enabled"] = c.convert(items["enabled"][1], f"{path}.enabled", values.boolean)
     if "semantic" in items:
         found["semantic"] = _check_rule_semantic(c, items["semantic"][1], f"{path}.semantic")
+    if "feeds" in items:
+        found["feeds"] = _check_rule_feeds(c, items["feeds"][1], f"{path}.feeds", feeds, rule_id)
+    if compiled is not None and found.get("enabled", True) is not False and matches_without_terms(compiled):
+        c.add(
+            f"{path}.query",
+            items["query"][1],
+            f"rule {rule_id!r}: query {found['query']!r} matches a story that contains none of its words "
+            "(NOT only says what must be absent), so it would alert on nearly every story; give it a "
+            "word the story must contain, as in 'spyware AND NOT Pegasus', and put what must be absent "
+            "in exclude: if you like",
+        )
     if any(found.get(k) is None for k in ("id", "category", "query")):
         return None
     return Rule(**{k: v for k, v in found.items() if v is not None})
 
 
-def check_rules(c: Checker, node: yaml.Node, lists: Mapping[str, tuple[str, ...]]) -> tuple[Rule, ...]:
+def check_rules(
+    c: Checker, node: yaml.Node, lists: Mapping[str, tuple[str, ...]], feeds: Sequence[Feed] = ()
+) -> tuple[Rule, ...]:
     if not isinstance(node, yaml.SequenceNode):
         c.add("rules", node, "must be a list of rules (each with id:, category: and query:)")
         return ()
     rules: list[Rule] = []
     first_line: dict[str, int] = {}
     for i, rule_node in enumerate(node.value):
-        rule = _check_rule(c, rule_node, f"rules[{i}]", lists)
+        rule = _check_rule(c, rule_node, f"rules[{i}]", lists, feeds)
         if rule is None:
             continue
         if rule.id in first_line:

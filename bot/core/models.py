@@ -10,7 +10,11 @@ from datetime import datetime
 from bot.core.access import FeedAccess
 
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
-FIELDS: tuple[str, ...] = ("title", "summary", "body")
+FIELDS: tuple[str, ...] = ("title", "summary", "body")  # the story's text: what unscoped terms read
+# What the feed says about a story, read only by a query scope of that name (source:, author:,
+# url:, tag:): the feed's name, the item's author, its link, and its categories or tags.
+META_FIELDS: tuple[str, ...] = ("source", "author", "url", "tag")
+ALL_FIELDS: tuple[str, ...] = FIELDS + META_FIELDS
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class Story:
     link: str | None = None
     published: datetime | None = None  # timezone-aware UTC, None when missing or unreadable
     body: str = ""
+    author: str = ""  # the item's author(s) as the feed gives them ("" when none)
+    tags: tuple[str, ...] = ()  # the item's categories or tags, in document order, each once
 
 
 @dataclass(frozen=True)
@@ -140,3 +146,4 @@ class Rule:
     channel: str | None = None  # None: settings.default_channel
     enabled: bool = True
     semantic: RuleSemantic | None = None  # rule-level use of the semantic layer
+    feeds: tuple[str, ...] = ()  # feed names or URL globs the rule is limited to; () = every feed

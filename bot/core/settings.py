@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.core.delivery import ChannelDelivery
 from bot.core.models import Feed, Rule
+
+if TYPE_CHECKING:
+    from bot.core.errors import Problem
 
 SCHEMA_VERSION = 1  # the rules.yaml ``version:`` this bot reads
 RULES_FILE = "rules.yaml"  # --rules when $BOT_RULES is unset
@@ -96,6 +100,8 @@ class Config:
     path: str = RULES_FILE
     semantic: SemanticSettings | None = None  # None: no semantic layer (numpy is never imported)
     channels: Mapping[str, ChannelDelivery] = field(default_factory=dict)  # channels: (delivery modes)
+    # likely mistakes ``ethics-bot check`` warns about (``--strict`` refuses them); the daemon runs anyway
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ RSS 2.0 that ``plainrss`` reads with exactly feedparser's result skips feedparse
 (its dates go through ``dates.feed_date``, which reads them as feedparser does or declines, and
 then feedparser reads the document); everything else goes to feedparser. Every
 item becomes a ``Story`` with a stable key (guid, else canonical link, else a hash of the title),
-an absolute canonical http(s) link, plain-text title, summary and body within fixed caps, and a
-UTC publication time when the feed gives a readable one. Things worth knowing but not fatal (a
+an absolute canonical http(s) link, plain-text title, summary and body within fixed caps, a
+UTC publication time when the feed gives a readable one, and the item's author and categories or
+tags (what the ``author:`` and ``tag:`` query scopes read). Things worth knowing but not fatal (a
 wrong charset, a broken document whose items were recovered) come back as plain-words warnings.
 
 What it does not do: fetch (fetch/client.py), decide what is new (store/database.py), match (rules/match.py) or escape
@@ -44,6 +45,9 @@ TITLE_LIMIT = 1_000
 SUMMARY_LIMIT = 5_000
 BODY_LIMIT = 20_000
 UNTITLED_LIMIT = 140  # a story without a title is headed by the start of its summary
+AUTHOR_LIMIT = 300
+TAG_LIMIT = 100  # characters of one tag
+TAGS_LIMIT = 50  # tags kept per story
 
 _JSON_FEED_VERSION = re.compile(r"https?://jsonfeed\.org/version/")
 _HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.I)
@@ -71,6 +75,8 @@ class _Item:
     summary: str
     content: str
     published: datetime | None
+    author: str = ""
+    tags: tuple[str, ...] = ()
 
 
 def parse_feed(
@@ -174,6 +180,10 @@ def _fast_entry(entry: RssEntry) -> dict[str, Any]:
         out["published_parsed"] = feed_date(entry.published)
     if entry.updated is not None:
         out["updated_parsed"] = feed_date(entry.updated)
+    if entry.author is not None:
+        out["author"] = entry.author
+    if entry.tags:
+        out["tags"] = [{"term": term} for term in entry.tags]
     return out
 
 
@@ -201,7 +211,28 @@ def _entry_item(entry: Any) -> _Item:
         dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     )
     title = _detail_text(entry.get("title"), entry.get("title_detail"), TITLE_LIMIT)
-    return _Item(guid, link, title, summary, content, published)
+    author = _meta_text(entry.get("author"), AUTHOR_LIMIT)
+    terms = [tag.get("term") for tag in entry.get("tags") or () if isinstance(tag, Mapping)]
+    return _Item(guid, link, title, summary, content, published, author, _tags(terms))
+
+
+def _meta_text(value: Any, limit: int) -> str:
+    """An author or a tag: plain text on one line (feeds put neither markup nor lines in them)."""
+    return clip(clean_text(value), limit) if isinstance(value, str) else ""
+
+
+def _tags(values: Any) -> tuple[str, ...]:
+    """An item's categories or tags: text, each once (case aside), in order, within the caps."""
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        return ()
+    seen: dict[str, str] = {}
+    for value in values:
+        tag = _meta_text(value, TAG_LIMIT)
+        if tag and len(seen) < TAGS_LIMIT:
+            seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
 
 
 def _detail_text(value: Any, detail: Any, limit: int | None = None) -> str:
@@ -343,7 +374,18 @@ def _json_feed_item(raw: dict[str, Any]) -> _Item:
         content=content,
         published=utc_from_text(raw.get("date_published"))
         or utc_from_text(raw.get("date_modified")),
+        author=_json_authors(raw),
+        tags=_tags(raw.get("tags")),
     )
+
+
+def _json_authors(raw: dict[str, Any]) -> str:
+    """JSON Feed 1.1 ``authors`` (a list), else 1.0 ``author``: their names, comma separated."""
+    people = raw.get("authors")
+    if not isinstance(people, list):
+        people = [raw.get("author")]
+    names = (_json_text(p.get("name")) for p in people if isinstance(p, dict))
+    return _meta_text(", ".join(n for n in names if n), AUTHOR_LIMIT)
 
 
 def _json_text(value: Any) -> str:
@@ -364,6 +406,8 @@ def _rss_json_item(raw: dict[str, Any]) -> _Item:
         summary=to_plain_text(_json_str(raw.get("description")) or "", BODY_LIMIT),
         content="",
         published=utc_from_text(raw.get("pubDate")),
+        author=_meta_text(_json_str(raw.get("author")) or "", AUTHOR_LIMIT),
+        tags=_tags(raw.get("category")),
     )
 
 
@@ -406,6 +450,8 @@ def _story(item: _Item, *, feed_url: str, source: str) -> Story:
         link=link,
         published=item.published,
         body=body,
+        author=item.author,
+        tags=item.tags,
     )
 
 

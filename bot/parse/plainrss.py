@@ -4,10 +4,12 @@ What it does: ``read_rss`` parses a well-formed ``<rss>`` document with the stan
 ElementTree (expat, the same XML parser feedparser's strict mode uses) and returns, as plain data,
 exactly the values feedparser 6.0 would store under the keys ``parse/feed.py`` reads: the feed's title
 (with its content type) and ``ttl``; for each item its title (and type), description, content:encoded,
-guid (or Atom id), link, and raw published / updated date strings (pubDate, dc:date and the
-elements feedparser handles alike). Text goes through the same steps as feedparser's
-``pop`` (strip, guid/link URI fix-up, plain-or-HTML guess, UTF-8 mojibake repair, cp1252 mapping,
-link ampersand fix-up), and the same first/last-writer rules apply.
+guid (or Atom id), link, raw published / updated date strings (pubDate, dc:date and the
+elements feedparser handles alike), author (<author>, <dc:creator>, <itunes:author>: the last one)
+and the terms of its tags (<category>, <dc:subject>, media:keywords, itunes:keywords). Text goes
+through the same steps as feedparser's ``pop`` (strip, guid/link URI fix-up, plain-or-HTML guess,
+UTF-8 mojibake repair, cp1252 mapping, link ampersand fix-up), and the same first/last-writer
+rules apply.
 
 What it does not do: anything it cannot prove equal. It returns None (the caller then uses
 feedparser) for an encoding, media type or XML declaration on which feedparser would raise a bozo
@@ -15,7 +17,8 @@ warning or decode differently; any DOCTYPE; malformed XML; a root other than ``<
 whose dispatch name depends on ambiguous namespace declarations (see ``_Names``; elements of unknown
 namespaces are otherwise generic, as in feedparser); any element with a feedparser handler this
 module does not reproduce (Atom content, itunes:summary in an item, media:title, dc:title, ...), or
-one it reproduces but in an unexpected place or with unexpected attributes; generic elements named
+one it reproduces but in an unexpected place or with unexpected attributes (a <category> with more
+than a domain=); media:category in an item (its tag's term may come from an attribute); generic elements named
 like keys feedparser or parse/feed.py read; repeated item fields; markup children inside a text field;
 and ``xml:base``. It does not parse dates (parse/feed.py uses feedparser's own date parser on the strings)
 and imports neither feedparser nor bs4. It loads nothing external: expat never fetches entities,
@@ -62,6 +65,8 @@ class RssEntry:
     link: str | None
     published: str | None  # raw <pubDate> text, as feedparser hands it to its date parser
     updated: str | None  # raw <dc:date> text
+    author: str | None = None  # feedparser's author: the text of the last <author>, <dc:creator> or <itunes:author>
+    tags: tuple[str, ...] = ()  # the terms of feedparser's tags: <category> and <dc:subject> texts, in order
 
 
 @dataclass(frozen=True)
@@ -365,10 +370,30 @@ def _check_child(element: ET.Element, name: str, parent: str, rules: _Rules, dep
 
 
 _ITEM_FIELDS = ("title", "link", "description", "content_encoded", "guid", "pubdate", "dc_date")
+# feedparser's author: each of these pushes and pops "author", and at one depth the last one wins
+_AUTHORS = frozenset({"author", "dc_creator", "itunes_author"})
+# feedparser's tags: each of these adds a tag whose term is its text (with a domain= at most)
+_TAGS = frozenset({"category", "dc_subject"})
+# and each of these a tag per comma-separated part of its text, stripped, empty parts skipped
+_KEYWORDS = frozenset({"media_keywords", "itunes_keywords"})
+
+
+def _keywords(element: ET.Element) -> list[str]:
+    return [part.strip() for part in _finish(_text(element)).split(",") if part.strip()]
+
+
+def _tag_attributes(element: ET.Element) -> None:
+    """Refuse a <category> or <dc:subject> with attributes other than one domain= (RSS's):
+    term=, label= or scheme= change which tags feedparser makes of it."""
+    keys = [key.lower() for key in element.attrib]
+    if len(keys) > 1 or any(key != "domain" for key in keys):
+        raise _Refuse
 
 
 def _walk_item(item: ET.Element, names: _Names) -> RssEntry:
     fields: dict[str, ET.Element] = {}
+    author: str | None = None
+    tags: list[str] = []
     for child in item:
         name = names(child.tag)
         _check_child(child, name, "item", ITEM, 2, names)
@@ -376,6 +401,18 @@ def _walk_item(item: ET.Element, names: _Names) -> RssEntry:
         if name == "link" and child.attrib:
             _check_other_link(child)
             continue
+        if name in _AUTHORS:
+            author = _finish(_text(child))
+        elif name in _TAGS:
+            _tag_attributes(child)
+            if term := _finish(_text(child)):
+                tags.append(term)
+        elif name in _KEYWORDS:
+            tags.extend(_keywords(child))
+        elif name in ("media_content", "media_group"):  # media:keywords inside add to the item too
+            for inner in child.iter():
+                if names(inner.tag) == "media_keywords":
+                    tags.extend(_keywords(inner))
         if name in _ITEM_FIELDS:
             if name in fields:
                 raise _Refuse  # repeated fields follow depth and order rules not reproduced
@@ -415,7 +452,7 @@ def _walk_item(item: ET.Element, names: _Names) -> RssEntry:
     # feedparser parses the text of the (single) element of each kind; parse/feed.py does the same
     published = _finish(_text(fields["pubdate"])) if "pubdate" in fields else None
     updated = _finish(_text(fields["dc_date"])) if "dc_date" in fields else None
-    return RssEntry(title, title_type, summary, content, guid, link, published, updated)
+    return RssEntry(title, title_type, summary, content, guid, link, published, updated, author, tuple(tags))
 
 
 def _check_other_link(element: ET.Element) -> None:

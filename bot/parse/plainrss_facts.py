@@ -133,13 +133,15 @@ LEAF, LEAF_NO_ATTRS, BOX = (True, False), (False, False), (True, True)
 _MEDIA = {
     "media_thumbnail": LEAF,
     "media_credit": LEAF,
-    "media_category": LEAF,
     "media_rating": LEAF,
     "media_player": LEAF,
     "media_restriction": LEAF,
     "media_license": LEAF,
-    "media_keywords": LEAF_NO_ATTRS,  # with attributes its handler splits None
+    "media_keywords": LEAF_NO_ATTRS,  # with attributes its handler splits None (read as tags: plainrss)
 }
+# media:category adds a tag whose term may come from an attribute (plainrss does not reproduce
+# it): only under the channel, whose tags nothing reads.
+_MEDIA_TAGS = {"media_category": LEAF}
 _COMMON = {  # harmless under the channel and under an item
     "category": LEAF,
     "dc_creator": LEAF,
@@ -155,6 +157,7 @@ _COMMON = {  # harmless under the channel and under an item
 }
 CHANNEL = {
     **_COMMON,
+    **_MEDIA_TAGS,
     "title": LEAF_NO_ATTRS,  # read: the feed title
     "ttl": LEAF_NO_ATTRS,  # read: a generic element feedparser stores as feed["ttl"]
     "item": (False, True),  # without attributes: lastmod/href/rdf:about would write item fields

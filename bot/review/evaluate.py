@@ -1,9 +1,11 @@
 """``ethics-bot eval``: precision, recall and F1 of the rules on labelled stories.
 
 Input is JSON lines: ``{"id", "title", "summary", "labels": [slug, ...]}``; empty labels mean
-"should not alert". A story is predicted in category C when any enabled rule with
-``category: C`` matches it (and, with a ``semantic:`` section, the semantic layer did not veto
-it, or the layer added C on its score). Relevance is "any category" versus "none".
+"should not alert". A line may also carry ``source``, ``feed_url``, ``author``, ``url`` and
+``tags`` (``bot.core.labelled``), which rules with ``feeds:`` or those scopes read. A story is
+predicted in category C when any enabled rule with ``category: C`` matches it (and, with a
+``semantic:`` section, the semantic layer did not veto it, or the layer added C on its score).
+Relevance is "any category" versus "none".
 
 With the semantic layer, ``semantic_scores`` scores the stories, by K-fold cross-validation
 when asked (``--cv K``): a story is never scored by a classifier trained on it. The report then
@@ -106,7 +108,16 @@ class Report:
 
 
 def _story(item: Labelled) -> Story:
-    return Story(key=item.id, feed_url="eval", source="eval", title=item.title, summary=item.summary)
+    return Story(
+        key=item.id,
+        feed_url=item.feed_url,
+        source=item.source,
+        title=item.title,
+        summary=item.summary,
+        link=item.url or None,
+        author=item.author,
+        tags=item.tags,
+    )
 
 
 def predict(

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def _where(hit: Hit, lede: Mapping[str, int]) -> str:
     """``summary 12-20``, with ``, past the lede`` when the hit lies beyond the story's lede."""
     span = hit.span
-    past = ", past the lede" if span.end > lede.get(span.field, 0) else ""
+    past = ", past the lede" if span.field in lede and span.end > lede[span.field] else ""
     return f"{span.field} {span.start}-{span.end}{past}"
 
 

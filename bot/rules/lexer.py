@@ -10,14 +10,14 @@ import re
 from typing import NamedTuple
 
 from bot.core.errors import QuerySyntaxError
-from bot.core.models import FIELDS
+from bot.core.models import FIELDS, META_FIELDS
 from bot.rules.words import WORD_RE, WordPattern, normalize, stem_end, surface
 
 
 class QToken(NamedTuple):
     """A lexical token of a query. ``pos``/``end`` are 0-based offsets into the query."""
 
-    kind: str  # ( ) AND OR NOT NEAR FIELD TERM LIST EOF
+    kind: str  # ( ) AND OR NOT NEAR FIELD TERM LIST EOF, and BAD (a malformed term)
     pos: int
     end: int
     text: str  # as written (a field or list name for FIELD/LIST)
@@ -29,7 +29,7 @@ MAX_NEAR = 1000
 _QUOTES = '"“”'
 _DELIMITERS = frozenset("(){}" + _QUOTES)
 LEDE = "lede"  # the scope of a story's headline and opening sentences (not a stored field)
-SCOPES = (*FIELDS, LEDE)
+SCOPES = (*FIELDS, LEDE, *META_FIELDS)
 _FIELD_RE = re.compile(r"([A-Za-z]+):")
 _LIST_RE = re.compile(r"\w(?:[\w-]*\w)?")
 _NEAR_RE = re.compile(r"NEAR/([0-9]+)")
@@ -96,10 +96,20 @@ def _lex_bare(text: str, i: int, j: int) -> QToken:
     return QToken("TERM", i, j, chunk, query_words(chunk, i, False))
 
 
-def lex_query(text: str) -> list[QToken]:
-    """Tokens of a query, ending with an EOF token. Raises QuerySyntaxError."""
+def lex_query(text: str, errors: list[QuerySyntaxError] | None = None) -> list[QToken]:
+    """Tokens of a query, ending with an EOF token. Raises QuerySyntaxError at the first
+    malformed token; with an ``errors`` list, records each one there instead and carries on,
+    a malformed token becoming a ``BAD`` token (a term that never matches) so that the parser
+    can go on and find the mistakes after it."""
     tokens: list[QToken] = []
     i, n = 0, len(text)
+
+    def bad(exc: QuerySyntaxError, start: int, end: int, kind: str = "BAD", number: int = 0) -> None:
+        if errors is None:
+            raise exc
+        errors.append(exc)
+        tokens.append(QToken(kind, start, end, text[start:end], number=number))
+
     while True:
         while i < n and text[i].isspace():
             i += 1
@@ -113,39 +123,56 @@ def lex_query(text: str) -> list[QToken]:
         elif c in _QUOTES or c == "{":
             close = _closing(text, i + 1, _QUOTES if c in _QUOTES else "}")
             if close < 0:
-                raise _fail(
-                    "unterminated " + ("phrase" if c in _QUOTES else "{"),
-                    i,
-                    'a closing "' if c in _QUOTES else "a closing }",
-                )
-            words = query_words(text[i + 1 : close], i + 1, c == "{")
-            tokens.append(QToken("TERM", i, close + 1, text[i : close + 1], words))
+                expected = 'a closing "' if c in _QUOTES else "a closing }"
+                what = "phrase" if c in _QUOTES else "{"
+                bad(_fail(f"unterminated {what}", i, expected), i, n)
+                i = n
+                continue
+            try:
+                words = query_words(text[i + 1 : close], i + 1, c == "{")
+                tokens.append(QToken("TERM", i, close + 1, text[i : close + 1], words))
+            except QuerySyntaxError as exc:
+                bad(exc, i, close + 1)
             i = close + 1
         elif c == "}":
-            raise _fail("} without {", i)
+            bad(_fail("} without {", i), i, i + 1)
+            i += 1
         elif c == "@":
             m = _LIST_RE.match(text, i + 1)
             if m is None:
-                raise _fail("@ must be followed by a list name", i + 1, "a list name")
-            if m.end() < n and not text[m.end()].isspace() and text[m.end()] not in _DELIMITERS:
-                raise _fail(f"unexpected {text[m.end()]!r} after @{m.group()}", m.end())
-            tokens.append(QToken("LIST", i, m.end(), m.group()))
-            i = m.end()
+                bad(_fail("@ must be followed by a list name", i + 1, "a list name"), i, i + 1)
+                i += 1
+            elif m.end() < n and not text[m.end()].isspace() and text[m.end()] not in _DELIMITERS:
+                j = _bare_end(text, m.end())
+                bad(_fail(f"unexpected {text[m.end()]!r} after @{m.group()}", m.end()), i, j)
+                i = j
+            else:
+                tokens.append(QToken("LIST", i, m.end(), m.group()))
+                i = m.end()
         elif (m := _FIELD_RE.match(text, i)) is not None:
             name = m.group(1).lower()
             if name not in SCOPES:
-                raise _fail(
-                    f"unknown field {m.group(1)!r} (put text with a colon in quotes)",
-                    i,
-                    "title:, lede:, summary: or body:",
-                )
-            if m.end() >= n or text[m.end()].isspace() or text[m.end()] == ")":
-                raise _fail(f"{name}: must be followed by a term or (", m.end(), "a term or (")
-            tokens.append(QToken("FIELD", i, m.end(), name))
+                scopes = ", ".join(f"{s}:" for s in SCOPES[:-1]) + f" or {SCOPES[-1]}:"
+                unknown = _fail(f"unknown field {m.group(1)!r} (put text with a colon in quotes)", i, scopes)
+                bad(unknown, i, m.end())
+            elif m.end() >= n or text[m.end()].isspace() or text[m.end()] == ")":
+                bad(_fail(f"{name}: must be followed by a term or (", m.end(), "a term or ("), i, m.end())
+            else:
+                tokens.append(QToken("FIELD", i, m.end(), name))
             i = m.end()
         else:
-            j = i
-            while j < n and not text[j].isspace() and text[j] not in _DELIMITERS:
-                j += 1
-            tokens.append(_lex_bare(text, i, j))
+            j = _bare_end(text, i)
+            try:
+                tokens.append(_lex_bare(text, i, j))
+            except QuerySyntaxError as exc:
+                near = re.fullmatch(r"near(/.*)?", text[i:j], re.IGNORECASE) is not None  # a wrong NEAR
+                bad(exc, i, j, "NEAR" if near else "BAD")
             i = j
+
+
+def _bare_end(text: str, i: int) -> int:
+    """Where a bare term that starts at ``i`` ends."""
+    j = i
+    while j < len(text) and not text[j].isspace() and text[j] not in _DELIMITERS:
+        j += 1
+    return j

@@ -5,7 +5,7 @@ Aho-Corasick automaton over the words each rule needs (a matching story has a wo
 for ``protest*``, from each of a few sets). ``match_story`` tokenises a story once, scans its words
 with the automaton, and evaluates only the rules whose sets are all met, plus the rules that can
 match without any particular word (such as ``NOT kindle``). A rule whose exclude matches is
-dropped.
+dropped, and so is a rule whose ``feeds:`` does not name the story's feed (``bot.rules.sources``).
 
 Everything here is pure: no I/O, no clock, no logging, and nothing raises on any story text.
 This is the only module that imports ``ahocorasick``. It does not decide channels' grouping,
@@ -24,6 +24,7 @@ from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS, Hit, Match, Rule, Story
 from bot.core.settings import Config
 from bot.rules.query import Document, Evaluation, Query, make_document, parse_query
+from bot.rules.sources import reads_feed
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,10 @@ def compile_config(config: Config) -> RuleSet:
 
 def story_document(story: Story) -> Document:
     """The tokenised form of a story, as every rule sees it."""
-    return make_document(story.title, story.summary, story.body)
+    return make_document(
+        story.title, story.summary, story.body,
+        source=story.source, author=story.author, url=story.link or "", tags=story.tags,
+    )
 
 
 def lede_ends(story: Story) -> dict[str, int]:
@@ -164,6 +168,8 @@ def match_story(ruleset: RuleSet, story: Story) -> list[Match]:
     doc = story_document(story)
     matches: list[Match] = []
     for compiled in ruleset.candidates(doc):
+        if not reads_feed(compiled.rule.feeds, story.source, story.feed_url):
+            continue
         verdict = compiled.query.evaluate(doc, explain=False)
         if not verdict.matched:
             continue
@@ -189,13 +195,23 @@ class RuleExplanation:
 
 def explain_story(ruleset: RuleSet, story: Story) -> list[RuleExplanation]:
     """Every rule's verdict on ``story`` with a clause-by-clause trace (no prefilter). A disabled
-    rule is reported as not matched, with what its query would have done."""
+    rule, or one whose ``feeds:`` leaves the story's feed out, is reported as not matched, with
+    what its query would have done."""
     doc = story_document(story)
     out: list[RuleExplanation] = []
     for compiled in ruleset.rules:
         verdict: Evaluation = compiled.query.evaluate(doc)
         excluding = compiled.exclude.evaluate(doc) if compiled.exclude is not None else None
         enabled = compiled.rule.enabled
+        explanation = verdict.explanation
+        if not enabled:
+            explanation = f"rule disabled (never matches); its query: {explanation}"
+        elif not reads_feed(compiled.rule.feeds, story.source, story.feed_url):
+            enabled = False
+            explanation = (
+                f"rule reads only feeds: {', '.join(compiled.rule.feeds)}; this story is from "
+                f"{story.source} ({story.feed_url}); its query: {explanation}"
+            )
         out.append(
             RuleExplanation(
                 rule_id=compiled.rule.id,
@@ -203,9 +219,7 @@ def explain_story(ruleset: RuleSet, story: Story) -> list[RuleExplanation]:
                 matched=verdict.matched and enabled,
                 excluded=excluding is not None and excluding.matched,
                 hits=verdict.hits,
-                explanation=verdict.explanation
-                if enabled
-                else f"rule disabled (never matches); its query: {verdict.explanation}",
+                explanation=explanation,
                 exclude_explanation=excluding.explanation if excluding is not None else None,
             )
         )

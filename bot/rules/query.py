@@ -6,6 +6,7 @@ Grammar (precedence NOT > NEAR > AND > OR; adjacent terms are AND)::
     query := or ;  or := and (OR and)* ;  and := near ([AND] near)* ;
     near := unary (NEAR/k unary)* ;  unary := NOT unary | primary ;
     primary := word | word* | "phrase" | {Case} | @list | field:primary | ( or )
+    field := title | summary | body | lede | source | author | url | tag
 
 Field scopes are pushed down to the terms at parse time; ``@list`` items are parsed as queries of
 their own. This module does not know about rules, channels or the prefilter (``bot.rules.match``) and
@@ -20,12 +21,12 @@ from difflib import get_close_matches
 from typing import NamedTuple
 
 from bot.core.errors import QuerySyntaxError
-from bot.core.models import FIELDS, Hit, Span
+from bot.core.models import ALL_FIELDS, FIELDS, Hit, Span
 from bot.rules.lexer import LEDE, QToken, lex_query
 from bot.rules.tree import And, Near, Needs, Node, Not, Or, Term, Trace, Wrapper, all_needs
-from bot.rules.words import Document, make_document
+from bot.rules.words import Document, WordPattern, make_document
 
-__all__ = ["Document", "Evaluation", "Query", "make_document", "parse_query"]
+__all__ = ["Document", "Evaluation", "Query", "check_query", "make_document", "parse_query"]
 
 class Scope(NamedTuple):
     """Where a term searches: these fields, and with ``lede`` only their lede's words."""
@@ -37,7 +38,8 @@ class Scope(NamedTuple):
 _EVERYWHERE = Scope(tuple(range(len(FIELDS))), False)
 MAX_DEPTH = 48  # nesting of (), NOT, NEAR chains, field scopes and lists
 MAX_HITS = 200  # evidence kept per evaluation (the verdict itself is always exact)
-_STARTS = frozenset({"TERM", "LIST", "FIELD", "(", "NOT"})
+_STARTS = frozenset({"TERM", "LIST", "FIELD", "(", "NOT", "BAD"})
+_NEVER = WordPattern("\x00")  # a word no text has: what a malformed term stands for
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Query:
         if ok:
             raw = sorted({h for o in occs for h in o.hits}, key=lambda h: (h[1], h[2], h[3], h[0]))
             hits = tuple(
-                Hit(term, Span(FIELDS[f], s, e), doc.fields[f].text[s:e])
+                Hit(term, Span(ALL_FIELDS[f], s, e), doc.fields[f].text[s:e])
                 for term, f, s, e in raw[:MAX_HITS]
             )
         text = ""
@@ -89,6 +91,10 @@ class Query:
 
 
 class _Parser:
+    """Recursive descent over the tokens. Every mistake is recorded in ``errors`` and parsing
+    goes on where it can (a malformed part becomes a term that never matches), so that one
+    pass finds each bad part of a query; only nesting beyond ``MAX_DEPTH`` stops it."""
+
     def __init__(
         self,
         text: str,
@@ -99,7 +105,8 @@ class _Parser:
     ) -> None:
         self.text, self.lists, self.prefix, self.open_lists = text, lists, prefix, open_lists
         self.unscoped = unscoped  # where an unscoped term searches
-        self.tokens = lex_query(text)
+        self.errors: list[QuerySyntaxError] = []
+        self.tokens = lex_query(text, self.errors)
         self.i = 0
 
     def _peek(self) -> QToken:
@@ -112,15 +119,28 @@ class _Parser:
     def _error(self, message: str, tok: QToken, expected: str = "") -> QuerySyntaxError:
         return QuerySyntaxError(message, tok.pos + 1, expected)
 
+    def _note(self, message: str, tok: QToken, expected: str = "") -> None:
+        self.errors.append(self._error(message, tok, expected))
+
+    def _broken(self, tok: QToken) -> Node:
+        """What a malformed part stands for while parsing goes on: a term that never matches."""
+        return Term(self.prefix + tok.text, tok.text, (_NEVER,), ())
+
     def parse(self, scope: Scope, depth: int) -> Node:
         if self._peek().kind == "EOF":
-            raise self._error("empty query", self._peek(), "a word, phrase or @list")
+            self._note("empty query", self._peek(), "a word, phrase or @list")
+            return self._broken(self._peek())
         node = self._or(scope, depth)
-        tok = self._peek()
-        if tok.kind == ")":
-            raise self._error(") without a matching (", tok)
-        if tok.kind != "EOF":
-            raise self._error(f"unexpected {tok.text}", tok, "an operator or the end")
+        while (tok := self._peek()).kind != "EOF":
+            if tok.kind == ")":
+                self._note(") without a matching (", tok)
+            else:
+                self._note(f"unexpected {tok.text}", tok, "an operator or the end")
+            self._take()
+            if self._peek().kind in ("AND", "OR") and self.tokens[self.i + 1].kind in _STARTS:
+                self._take()  # "a) AND b": read on as if the ) were not there
+            if self._peek().kind in _STARTS:
+                node = And((node, self._or(scope, depth)))
         return node
 
     def _or(self, scope: Scope, depth: int) -> Node:
@@ -149,7 +169,7 @@ class _Parser:
             for side, tok in ((node, start), (right, operand)):
                 if not side.positional():
                     hint = "NOT (a NEAR/5 b)" if isinstance(side, Not) else "(a NEAR/5 b) AND c"
-                    raise self._error(
+                    self._note(
                         "NEAR joins words, phrases, @lists or OR-groups of those",
                         tok,
                         f"no AND or NOT inside a NEAR operand; write {hint}",
@@ -168,84 +188,126 @@ class _Parser:
         return self._primary(scope, depth)
 
     def _primary(self, scope: Scope, depth: int) -> Node:
-        tok = self._take()
-        before = self.tokens[self.i - 2].text if self.i >= 2 else ""
+        tok = self._peek()
+        before = self.tokens[self.i - 1].text if self.i >= 1 else ""
+        if tok.kind not in ("TERM", "(", "FIELD", "LIST", "BAD"):
+            return self._missing(tok, before, scope, depth)
+        self._take()
         if depth >= MAX_DEPTH:
             raise self._error("query is nested too deeply", tok)
         if tok.kind == "TERM":
             return Term(self.prefix + tok.text, tok.text, tok.words, scope.fields, scope.lede)
+        if tok.kind == "BAD":
+            return self._broken(tok)
         if tok.kind == "(":
             inner = self._or(scope, depth + 1)
-            if self._take().kind != ")":
-                raise self._error("( is never closed", tok, ")")
+            if self._peek().kind == ")":
+                self._take()
+            else:
+                self._note("( is never closed", tok, ")")
             return inner
         if tok.kind == "FIELD":
-            # An explicit scope may name any field, even one unscoped terms leave out, and
-            # reaches the whole field even when unscoped terms read only the lede.
-            base = _EVERYWHERE if scope == self.unscoped else scope
-            if tok.text == LEDE:
-                scoped = Scope(base.fields, True)
-            else:
-                scoped = Scope(tuple(f for f in base.fields if FIELDS[f] == tok.text), base.lede)
-            if not scoped.fields:
-                raise self._error(f"{tok.text}: inside another field can never match", tok)
-            return Wrapper(self._primary(scoped, depth + 1), tok.text)
-        if tok.kind == "LIST":
-            return self._list(tok, scope, depth)
+            return self._field(tok, scope, depth)
+        return self._list(tok, scope, depth)
+
+    def _missing(self, tok: QToken, before: str, scope: Scope, depth: int) -> Node:
+        """A term was due and ``tok`` came instead: say so, skip a stray operator, go on."""
         wanted = "a word, phrase, @list, ( or NOT"
         if tok.kind == "EOF":
-            raise self._error(
-                f"missing term after {before}" if before else "empty query", tok, wanted
-            )
-        if tok.kind == ")" and before == "(":
-            raise self._error("empty parentheses", tok, wanted)
-        raise self._error(
-            f"{tok.text} needs a term before it"
-            if before in ("", "(")
-            else f"unexpected {tok.text} after {before}",
-            tok,
-            wanted,
-        )
+            self._note(f"missing term after {before}" if before else "empty query", tok, wanted)
+        elif tok.kind == ")" and before == "(":
+            self._note("empty parentheses", tok, wanted)
+        elif before in ("", "("):
+            self._note(f"{tok.text} needs a term before it", tok, wanted)
+        else:
+            self._note(f"unexpected {tok.text} after {before}", tok, wanted)
+        if tok.kind in ("AND", "OR", "NEAR") and self.tokens[self.i + 1].kind in _STARTS:
+            self._take()
+            return self._unary(scope, depth)
+        return self._broken(tok)
+
+    def _field(self, tok: QToken, scope: Scope, depth: int) -> Node:
+        # An explicit scope may name any field, even one unscoped terms leave out, and
+        # reaches the whole field even when unscoped terms read only the lede.
+        # The metadata fields (source:, author:, url:, tag:) are reached only by their own scope.
+        top = scope == self.unscoped
+        base = _EVERYWHERE if top else scope
+        if tok.text == LEDE:
+            scoped = Scope(base.fields, True)
+        else:
+            reach = range(len(ALL_FIELDS)) if top else base.fields
+            scoped = Scope(tuple(f for f in reach if ALL_FIELDS[f] == tok.text), base.lede)
+        if not scoped.fields:
+            self._note(f"{tok.text}: inside another field can never match", tok)
+        return Wrapper(self._primary(scoped, depth + 1), tok.text)
 
     def _list(self, tok: QToken, scope: Scope, depth: int) -> Node:
         name = tok.text
         if name not in self.lists:
             close = get_close_matches(name, list(self.lists), n=1)
             wanted = f"@{close[0]}" if close else "a list defined under lists:"
-            raise self._error(f"unknown list @{name}", tok, wanted)
+            self._note(f"unknown list @{name}", tok, wanted)
+            return self._broken(tok)
         if name in self.open_lists:
-            raise self._error(f"list @{name} refers to itself", tok)
+            self._note(f"list @{name} refers to itself", tok)
+            return self._broken(tok)
         items: list[Node] = []
         for n, item in enumerate(self.lists[name], 1):
             sub = f"{self.prefix}@{name}:"
+            if not isinstance(item, str):
+                self._note(f"in list @{name}, item {n} {item!r}, column 1: list items must be text", tok)
+                return self._broken(tok)
+            parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped)
             try:
-                if not isinstance(item, str):
-                    raise QuerySyntaxError("list items must be text", 1)
-                parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped)
                 items.append(parser.parse(scope, depth + 1))
             except QuerySyntaxError as exc:
-                raise self._error(
-                    f"in list @{name}, item {n} {item!r}, column {exc.column}: {exc.message}",
+                parser.errors.append(exc)
+            if parser.errors:
+                first = parser.errors[0]
+                self._note(
+                    f"in list @{name}, item {n} {item!r}, column {first.column}: {first.message}",
                     tok,
-                    exc.expected,
-                ) from exc
+                    first.expected,
+                )
+                return self._broken(tok)
         if not items:
-            raise self._error(f"list @{name} is empty", tok)
+            self._note(f"list @{name} is empty", tok)
+            return self._broken(tok)
         child = items[0] if len(items) == 1 else Or(tuple(items))
         return Wrapper(child, "@" + name, tuple(zip(items, self.lists[name], strict=True)))
+
+
+def check_query(
+    text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS, lede: bool = False
+) -> tuple[Query | None, tuple[QuerySyntaxError, ...]]:
+    """Compile a query and report every mistake in it: (the query, ()) when it is good, else
+    (None, each syntax error: those of single terms first, then those of the
+    structure, each in the order found). Arguments as ``parse_query``'s."""
+    named = tuple(i for i, name in enumerate(FIELDS) if name in fields)
+    unscoped = Scope(_EVERYWHERE.fields, True) if lede else Scope(named, False)
+    parser = _Parser(text, lists, "", (), unscoped)
+    try:
+        root = parser.parse(unscoped, 0)
+    except QuerySyntaxError as exc:  # nested too deeply: nothing after it can be read
+        parser.errors.append(exc)
+    if parser.errors:
+        return None, tuple(parser.errors)
+    return Query(text, root), ()
 
 
 def parse_query(
     text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS, lede: bool = False
 ) -> Query:
-    """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text``.
+    """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text`` (the first
+    mistake found; ``check_query`` reports them all).
 
     ``fields`` are the fields a term without a scope searches (default: all of them); with
     ``lede`` true, a term without a scope searches the story's lede instead (the title and the
     opening sentences: ``Document.lede_ends``), whatever ``fields`` says. ``title:``,
     ``summary:``, ``body:`` and ``lede:`` scopes can name any field regardless, and reach the
-    whole field."""
-    named = tuple(i for i, name in enumerate(FIELDS) if name in fields)
-    unscoped = Scope(_EVERYWHERE.fields, True) if lede else Scope(named, False)
-    root = _Parser(text, lists, "", (), unscoped).parse(unscoped, 0)
-    return Query(text, root)
+    whole field; ``source:``, ``author:``, ``url:`` and ``tag:`` read the feed's metadata, which
+    nothing else reads."""
+    query, errors = check_query(text, lists, fields=fields, lede=lede)
+    if query is None:
+        raise errors[0]
+    return query

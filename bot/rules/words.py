@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import chain
 
-from bot.core.models import FIELDS
+from bot.core.models import ALL_FIELDS
 
 APOSTROPHES = "'’‘"  # ʼ (U+02BC) is a letter, so it is already a word character
 
@@ -236,21 +236,22 @@ class Document:
     reads only ``word_stream``, and that can be built far more cheaply than the full tokens.
     """
 
-    texts: tuple[str, ...]  # one per name in FIELDS
+    texts: tuple[str, ...]  # one per name in ALL_FIELDS: the text fields, then the feed's metadata
 
     @cached_property
     def fields(self) -> tuple[FieldTokens, ...]:
-        return tuple(tokenize_field(n, t) for n, t in zip(FIELDS, self.texts, strict=True))
+        return tuple(tokenize_field(n, t) for n, t in zip(ALL_FIELDS, self.texts, strict=True))
 
     def field(self, name: str) -> FieldTokens:
-        return self.fields[FIELDS.index(name)]
+        return self.fields[ALL_FIELDS.index(name)]
 
     @cached_property
     def lede_ends(self) -> tuple[int, ...]:
         """Per field, how many of its first words are in the story's lede (see ``lede_length``):
         the whole title; the opening of the summary; the opening of the body only when the
-        summary has no words (a feed that carries the article alone)."""
-        title, summary, body = self.fields
+        summary has no words (a feed that carries the article alone). The metadata fields
+        (source, author, url, tag) have no lede: no ``lede:`` scope reaches them."""
+        title, summary, body = self.fields[:3]
         return (len(title.keys), lede_length(summary), 0 if summary.keys else lede_length(body))
 
     def lede_end_char(self, f: int) -> int:
@@ -283,6 +284,10 @@ class Document:
 _POSSESSIVE_RE = re.compile(r"(\S)'s ")
 
 
-def make_document(title: str, summary: str = "", body: str = "") -> Document:
-    """Tokenise a story's fields (any text at all: empty, huge, control characters)."""
-    return Document((title or "", summary or "", body or ""))
+def make_document(
+    title: str, summary: str = "", body: str = "", *, source: str = "", author: str = "", url: str = "",
+    tags: Sequence[str] = (),
+) -> Document:
+    """Tokenise a story's fields (any text at all: empty, huge, control characters). Its tags
+    are read as one text, one tag a line."""
+    return Document((title or "", summary or "", body or "", source or "", author or "", url or "", "\n".join(tags)))
