@@ -71,7 +71,7 @@ def test_without_the_extra_the_shipped_rules_run_once_on_rules_alone_and_say_so_
         assert ran.stderr.count("semantic_off") == 1, ran.stderr
         assert "rules alone decide" in ran.stderr and "pip install" in ran.stderr
         assert "semantic modules loaded: none" in ran.stderr
-        assert not [line for line in ran.stderr.splitlines() if line.split()[1:2] == ["ERROR"]], ran.stderr
+        assert not [line for line in ran.stderr.splitlines() if line.split()[1:2] == ["error"]], ran.stderr
         (post,) = slack.messages  # the rules alone still alert on the seed story
         assert SEED_TITLE in str(post.blocks)
 
@@ -104,3 +104,9 @@ def test_when_missing_takes_rules_or_error_only(tmp_path: Path) -> None:
     ran = run_cli("check", "--rules", str(rules))
     assert ran.code == 2
     assert "semantic.when_missing: must be rules" in ran.stderr
+
+
+def test_without_the_extra_eval_cv_says_the_layer_is_off_and_why() -> None:
+    ran = without_extra("eval", "data/training/stories.jsonl", "--cv", "5", "--rules", "rules.yaml")
+    assert ran.code != 0
+    assert "--cv needs the semantic layer, which is off: the [semantic] extra is not installed" in ran.stderr
