@@ -4,14 +4,16 @@ that must never be written anywhere."""
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import REPO, Item, clean_env, minutes_ago, rss, run_cli
+from tests.conftest import REPO, Item, Ran, clean_env, minutes_ago, rss, run_cli
 from tests.support.fake_slack import FakeSlack
 from tests.support.feed_server import FeedServer
 
@@ -150,9 +152,22 @@ HOSTILE_BOUND_SECONDS = 45  # one `once` over every hostile route (fetch_timeout
 HOSTILE_BOUND_RSS_MB = 250  # peak RSS of that process (measured ~, see BENCHMARKS.md)
 
 
-def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts(tmp_path: Path) -> None:
-    import resource
+def run_cli_measured(*args: str, env: dict[str, str]) -> tuple[Ran, float]:
+    """``run_cli``, plus the peak RSS in MB of that one process (and the children it waited
+    for), from wait4: not ``RUSAGE_CHILDREN`` of the test process, which keeps the largest of
+    every earlier test's subprocess (one that loaded the semantic model, say)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=out, stderr=err, env=clean_env(env),
+                                cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        ran = Ran(proc.returncode, out.read().decode(), err.read().decode())
+    return ran, usage.ru_maxrss / 1024
 
+
+def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts(tmp_path: Path) -> None:
     good = Item("Police buy facial recognition kwzero", "", guid="good", published=minutes_ago(1))
     with FeedServer() as feeds, FakeSlack() as fake:
         feeds.set_feed("/good.xml", rss([good]))
@@ -166,23 +181,14 @@ def test_one_poll_over_hostile_servers_is_bounded_and_the_good_feed_still_alerts
         )
         (tmp_path / "rules.yaml").write_text(text)
         env = {"SLACK_BOT_TOKEN": fake.token, "SLACK_API_URL": fake.api_url}
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.monotonic()
-        ran = run_cli(
-            "once",
-            "--rules",
-            str(tmp_path / "rules.yaml"),
-            "--state",
-            str(tmp_path / "state"),
-            "--drain",
-            "5",
+        ran, peak_mb = run_cli_measured(
+            "once", "--rules", str(tmp_path / "rules.yaml"), "--state", str(tmp_path / "state"), "--drain", "5",
             env=env,
-            timeout=120,
         )
         elapsed = time.monotonic() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         assert ran.code == 0, ran.stderr
-        print(f"hostile once: {elapsed:.1f}s, peak RSS {peak_mb:.0f} MB (children max before: {before / 1024:.0f})")
+        print(f"hostile once: {elapsed:.1f}s, peak RSS {peak_mb:.0f} MB")
         assert elapsed < HOSTILE_BOUND_SECONDS
         assert peak_mb < HOSTILE_BOUND_RSS_MB
         assert headlines(fake) == ["Police buy facial recognition kwzero"]
