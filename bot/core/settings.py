@@ -99,6 +99,9 @@ class Config:
     rules: tuple[Rule, ...]
     path: str = RULES_FILE
     semantic: SemanticSettings | None = None  # None: no semantic layer (numpy is never imported)
+    # Why the layer is off although rules.yaml has a semantic: section (``when_missing: rules``
+    # and the extra or the model is not installed), with how to install it; None otherwise.
+    semantic_off: str | None = None
     channels: Mapping[str, ChannelDelivery] = field(default_factory=dict)  # channels: (delivery modes)
     # likely mistakes ``ethics-bot check`` warns about (``--strict`` refuses them); the daemon runs anyway
     warnings: tuple[Problem, ...] = ()

@@ -266,6 +266,8 @@ def evaluate(config: Config, ruleset: RuleSet, items: Sequence[Labelled], cv: in
     combination in detail plus the three-way comparison of relevance."""
     categories = {r.category for r in config.rules}
     if config.semantic is None:
+        if cv and config.semantic_off:
+            raise BotError(f"--cv needs the semantic layer, which is off: {config.semantic_off}")
         if cv:
             raise BotError("--cv needs a semantic: section in the rules file (see the README)")
         return score(predict(ruleset, items), categories)
