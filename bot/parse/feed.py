@@ -1,7 +1,7 @@
 """Fetched bytes and response headers in, ``Story`` records out: the feedparser adapter.
 
 What it does: reads RSS 0.9x/1.0/2.0 and Atom through feedparser (after ``xmlguard`` has removed
-any entity declarations), and JSON Feed 1.0/1.1 (plus Dave Winer's RSS-in-JSON) by hand. Plain
+any entity declarations), and hands JSON Feed to ``jsonfeed`` (read by hand). Plain
 RSS 2.0 that ``plainrss`` reads with exactly feedparser's result skips feedparser's slower parser
 (its dates go through ``dates.feed_date``, which reads them as feedparser does or declines, and
 then feedparser reads the document); everything else goes to feedparser. Every
@@ -18,65 +18,40 @@ else. A document that holds no feed raises ``FeedParseError`` with a message for
 
 from __future__ import annotations
 
-import html
 import io
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import feedparser
 
 from bot.core.errors import FeedParseError
-from bot.core.models import Story
 from bot.core.text import clean_text
-from bot.parse.dates import UnknownDate, feed_date, utc_from_struct_time, utc_from_text
+from bot.parse.dates import UnknownDate, feed_date, utc_from_struct_time
+from bot.parse.items import (
+    AUTHOR_LIMIT,
+    BODY_LIMIT,
+    TITLE_LIMIT,
+    Item,
+    ParsedFeed,
+    meta_text,
+    stories_of,
+    tags_of,
+    ttl_seconds,
+)
+from bot.parse.jsonfeed import looks_like_json, parse_json
 from bot.parse.keys import story_key
-from bot.parse.links import absolute_web_link, canonical_link, is_web_url
+from bot.parse.links import canonical_link, is_web_url
 from bot.parse.plainrss import RssEntry, read_rss
 from bot.parse.plaintext import clip, to_plain_text
 from bot.parse.xmlguard import strip_entity_declarations
 
 __all__ = ["ParsedFeed", "canonical_link", "parse_feed", "story_key", "to_plain_text"]
 
-TITLE_LIMIT = 1_000
-SUMMARY_LIMIT = 5_000
-BODY_LIMIT = 20_000
-UNTITLED_LIMIT = 140  # a story without a title is headed by the start of its summary
-AUTHOR_LIMIT = 300
-TAG_LIMIT = 100  # characters of one tag
-TAGS_LIMIT = 50  # tags kept per story
 
-_JSON_FEED_VERSION = re.compile(r"https?://jsonfeed\.org/version/")
 _HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.I)
 _ENCODING_OVERRIDE = re.compile(r"declared as (\S+), but parsed as (\S+)")
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe", b"\xfe\xff")
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    """What one fetched document held."""
-
-    title: str | None
-    stories: tuple[Story, ...]  # in document order
-    ttl_seconds: int | None  # RSS <ttl> (minutes in the document) in seconds
-    warnings: tuple[str, ...]  # plain-words notes about problems that did not stop parsing
-
-
-@dataclass(frozen=True)
-class _Item:
-    """One item's fields as plain text, each at most BODY_LIMIT long (clipped again per field)."""
-
-    guid: str | None
-    link: str | None
-    title: str
-    summary: str
-    content: str
-    published: datetime | None
-    author: str = ""
-    tags: tuple[str, ...] = ()
 
 
 def parse_feed(
@@ -97,8 +72,8 @@ def parse_feed(
         raise FeedParseError(
             "the body is gzip-compressed data that was not labelled Content-Encoding: gzip"
         )
-    if _looks_like_json(start, content_type):
-        return _parse_json(body, feed_url, source)
+    if looks_like_json(start, content_type):
+        return parse_json(body, feed_url, source)
     return _parse_xml(body, feed_url, source, content_type)
 
 
@@ -124,7 +99,7 @@ def _parse_xml(
         except Exception as exc:  # feedparser is third-party code fed untrusted bytes
             raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
     entries = result.get("entries") or []
-    stories = _stories([_entry_item(entry) for entry in entries], feed_url, source, warnings)
+    stories = stories_of([_entry_item(entry) for entry in entries], feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     if not stories and (not result.get("version") or _is_syntax_error(problem)):
         raise FeedParseError(_not_a_feed(data, content_type, problem))
@@ -132,7 +107,7 @@ def _parse_xml(
         warnings.insert(0, _describe_problem(problem, data, recovered=bool(stories)))
     feed = result.get("feed") or {}
     title = _detail_text(feed.get("title"), feed.get("title_detail"), TITLE_LIMIT) or None
-    return ParsedFeed(title, stories, _ttl_seconds(feed.get("ttl"), warnings), tuple(warnings))
+    return ParsedFeed(title, stories, ttl_seconds(feed.get("ttl"), warnings), tuple(warnings))
 
 
 def _parse_xml_feedparser(body: bytes, feed_url: str, source: str, content_type: str) -> ParsedFeed:
@@ -187,7 +162,7 @@ def _fast_entry(entry: RssEntry) -> dict[str, Any]:
     return out
 
 
-def _entry_item(entry: Any) -> _Item:
+def _entry_item(entry: Any) -> Item:
     content_raw, content_type = "", "text/html"
     for part in entry.get("content") or ():
         if part.get("value"):
@@ -211,28 +186,9 @@ def _entry_item(entry: Any) -> _Item:
         dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")
     )
     title = _detail_text(entry.get("title"), entry.get("title_detail"), TITLE_LIMIT)
-    author = _meta_text(entry.get("author"), AUTHOR_LIMIT)
+    author = meta_text(entry.get("author"), AUTHOR_LIMIT)
     terms = [tag.get("term") for tag in entry.get("tags") or () if isinstance(tag, Mapping)]
-    return _Item(guid, link, title, summary, content, published, author, _tags(terms))
-
-
-def _meta_text(value: Any, limit: int) -> str:
-    """An author or a tag: plain text on one line (feeds put neither markup nor lines in them)."""
-    return clip(clean_text(value), limit) if isinstance(value, str) else ""
-
-
-def _tags(values: Any) -> tuple[str, ...]:
-    """An item's categories or tags: text, each once (case aside), in order, within the caps."""
-    if isinstance(values, str):
-        values = [values]
-    if not isinstance(values, list | tuple):
-        return ()
-    seen: dict[str, str] = {}
-    for value in values:
-        tag = _meta_text(value, TAG_LIMIT)
-        if tag and len(seen) < TAGS_LIMIT:
-            seen.setdefault(tag.casefold(), tag)
-    return tuple(seen.values())
+    return Item(guid, link, title, summary, content, published, author, tags_of(terms))
 
 
 def _detail_text(value: Any, detail: Any, limit: int | None = None) -> str:
@@ -291,167 +247,6 @@ def _declares_xml(data: bytes) -> bool:
     return any(
         data.startswith("<?xml".encode(encoding))
         for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
-    )
-
-
-def _ttl_seconds(value: Any, warnings: list[str]) -> int | None:
-    if value is None:
-        return None
-    try:
-        minutes = int(str(value).strip())
-    except ValueError:
-        warnings.append(f"ignored an unreadable <ttl> ({str(value)[:40]!r})")
-        return None
-    return minutes * 60 if 0 < minutes <= 525_600 else None
-
-
-# --- JSON Feed (and RSS-in-JSON), by hand -----------------------------------------------------
-
-
-def _looks_like_json(start: bytes, content_type: str) -> bool:
-    if start.startswith(b"{"):
-        return True
-    media = content_type.split(";")[0].strip().lower()
-    json_type = media in ("application/feed+json", "application/json") or media.endswith("+json")
-    return json_type and not start.startswith(b"<")
-
-
-def _parse_json(body: bytes, feed_url: str, source: str) -> ParsedFeed:
-    warnings: list[str] = []
-    encoding = json.detect_encoding(body)
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError:
-        text = body.decode(encoding, errors="replace")
-        warnings.append(f"the JSON is not valid {encoding}; unreadable bytes were replaced")
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        where = f"at line {exc.lineno}, column {exc.colno}"
-        raise FeedParseError(
-            f"the JSON is malformed: {exc.msg.removesuffix(' at')} {where}"
-        ) from exc
-    except (ValueError, RecursionError) as exc:
-        raise FeedParseError(f"the JSON cannot be read: {exc}") from exc
-    if not isinstance(document, dict):
-        raise FeedParseError("the document is JSON but not a JSON Feed (it is not an object)")
-    version = document.get("version")
-    if isinstance(version, str) and _JSON_FEED_VERSION.match(version):
-        items, title, ttl = document.get("items"), document.get("title"), None
-        make_item = _json_feed_item
-    elif isinstance(document.get("rss"), dict) and isinstance(document["rss"].get("channel"), dict):
-        channel = document["rss"]["channel"]
-        items, title, ttl = channel.get("item"), channel.get("title"), channel.get("ttl")
-        items = [items] if isinstance(items, dict) else items
-        make_item = _rss_json_item
-    else:
-        raise FeedParseError(
-            "the document is JSON but not a JSON Feed (no version https://jsonfeed.org/version/…)"
-        )
-    if not isinstance(items, list):
-        warnings.append("the feed has no list of items")
-        items = []
-    read: list[_Item] = []
-    for number, raw in enumerate(items, start=1):
-        if isinstance(raw, dict):
-            read.append(make_item(raw))
-        else:
-            warnings.append(f"item {number} is not a JSON object; skipped")
-    stories = _stories(read, feed_url, source, warnings)
-    feed_title = clip(_json_text(title), TITLE_LIMIT)
-    return ParsedFeed(feed_title or None, stories, _ttl_seconds(ttl, warnings), tuple(warnings))
-
-
-def _json_feed_item(raw: dict[str, Any]) -> _Item:
-    content = clip(_json_text(raw.get("content_text")), BODY_LIMIT)
-    if not content:
-        content = to_plain_text(_json_str(raw.get("content_html")) or "", BODY_LIMIT)
-    return _Item(
-        guid=_json_str(raw.get("id")),
-        link=_json_str(raw.get("url")) or _json_str(raw.get("external_url")),
-        title=clip(_json_text(raw.get("title")), TITLE_LIMIT),
-        summary=clip(_json_text(raw.get("summary")), SUMMARY_LIMIT),
-        content=content,
-        published=utc_from_text(raw.get("date_published"))
-        or utc_from_text(raw.get("date_modified")),
-        author=_json_authors(raw),
-        tags=_tags(raw.get("tags")),
-    )
-
-
-def _json_authors(raw: dict[str, Any]) -> str:
-    """JSON Feed 1.1 ``authors`` (a list), else 1.0 ``author``: their names, comma separated."""
-    people = raw.get("authors")
-    if not isinstance(people, list):
-        people = [raw.get("author")]
-    names = (_json_text(p.get("name")) for p in people if isinstance(p, dict))
-    return _meta_text(", ".join(n for n in names if n), AUTHOR_LIMIT)
-
-
-def _json_text(value: Any) -> str:
-    """A JSON Feed plain-text field. Publishers often escape it as if it were HTML (``&amp;``,
-    ``&#039;``), so entities are decoded; tags are kept, since ``<i>`` may be the subject."""
-    text = _json_str(value)
-    return clean_text(html.unescape(text)) if text else ""
-
-
-def _rss_json_item(raw: dict[str, Any]) -> _Item:
-    guid = raw.get("guid")
-    if isinstance(guid, dict):
-        guid = guid.get("#value")
-    return _Item(
-        guid=_json_str(guid),
-        link=_json_str(raw.get("link")),
-        title=to_plain_text(_json_str(raw.get("title")) or "", TITLE_LIMIT),
-        summary=to_plain_text(_json_str(raw.get("description")) or "", BODY_LIMIT),
-        content="",
-        published=utc_from_text(raw.get("pubDate")),
-        author=_meta_text(_json_str(raw.get("author")) or "", AUTHOR_LIMIT),
-        tags=_tags(raw.get("category")),
-    )
-
-
-def _json_str(value: Any) -> str | None:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-# --- shared -----------------------------------------------------------------------------------
-
-
-def _stories(
-    items: list[_Item], feed_url: str, source: str, warnings: list[str]
-) -> tuple[Story, ...]:
-    """Stories for the items that have something to show (broken markup can leave phantom
-    items with no title, text or link; they would all share one key, so they are skipped)."""
-    stories = tuple(_story(item, feed_url=feed_url, source=source) for item in items)
-    shown = tuple(s for s in stories if s.title or s.summary or s.body or s.link)
-    if len(shown) < len(stories):
-        warnings.append(f"skipped {len(stories) - len(shown)} item(s) with no title, text or link")
-    return shown
-
-
-def _story(item: _Item, *, feed_url: str, source: str) -> Story:
-    summary = clip(item.summary or item.content, SUMMARY_LIMIT)
-    # the body holds what the summary could not: the content, or a description too long for it
-    full = item.content or item.summary
-    body = clip(full, BODY_LIMIT) if full and full != summary else ""
-    title = item.title or clip(summary or body, UNTITLED_LIMIT)
-    link = absolute_web_link(item.link, feed_url)
-    return Story(
-        key=story_key(item.guid, link, title),
-        feed_url=feed_url,
-        source=source,
-        title=title,
-        summary=summary,
-        link=link,
-        published=item.published,
-        body=body,
-        author=item.author,
-        tags=item.tags,
     )
 
 
