@@ -21,7 +21,7 @@ from bot import __version__
 from bot.cli.feedback import add_parser as add_feedback_parser
 from bot.cli.feedback import cmd_feedback
 from bot.cli.replay import add_parser as add_replay_parser
-from bot.cli.replay import cmd_replay
+from bot.cli.replay import cmd_replay, flood_warning
 from bot.cli.reports import feeds_report, health_report, status_report
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
@@ -119,6 +119,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.rules} is valid: {len(config.feeds)} feeds, {enabled} enabled rules "
         f"({len(config.rules)} in all) in {len(categories)} categories, {len(config.lists)} lists."
     )
+    warning = flood_warning(config, args.state)  # with a state at hand: the flood guard's replay
+    if warning:
+        print(warning)
     for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
         missing = feed.access.missing_env(os.environ) if feed.access else []
         if missing:

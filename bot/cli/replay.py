@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 from bot.config.load import load_config
 from bot.config.values import parse_duration
 from bot.core.errors import BotError
-from bot.core.settings import RULES_FILE
+from bot.core.settings import FLOOD_MIN, FLOOD_WINDOW, RULES_FILE, Config
 from bot.store.database import DB_NAME, Store
 
 
@@ -72,3 +73,32 @@ def cmd_replay(args: argparse.Namespace) -> int:
         window = "all" if since is None else f"first seen in the last {args.since}"
         print(format_replay(result, since=window, current_name=args.current, new_name=args.new_rules))
     return 0
+
+
+def flood_warning(config: Config, state: str) -> str | None:
+    """For ``ethics-bot check`` when a state is at hand: a warning when the rules would alert on
+    more than ``flood_share`` of the stories first seen in the last 7 days (and on at least 10),
+    the replay the daemon's flood guard makes on reload (here against no rules at all: check
+    does not know which rules run). None when fine, allowed, or there is no state."""
+    from bot.review.replay import added_alerts
+
+    if config.settings.flood_allow or not (Path(state) / DB_NAME).is_file():
+        return None
+    store = Store(state)
+    try:
+        stories = store.stored_stories(datetime.now(UTC) - timedelta(seconds=FLOOD_WINDOW))
+    finally:
+        store.close()
+    if not stories:
+        return None
+    count, per_rule = added_alerts(replace(config, rules=()), config, stories)
+    share = config.settings.flood_share
+    if count < FLOOD_MIN or count <= share * len(stories):
+        return None
+    rules = ", ".join(f"{rid} ({n})" for rid, n in sorted(per_rule.items(), key=lambda kv: -kv[1])[:10])
+    return (
+        f"warning: these rules would alert on {count} of the {len(stories)} stories in {state} first seen "
+        f"in the last {FLOOD_WINDOW / 86400:.0f} days ({count / len(stories):.0%}), more than "
+        f"settings.flood_share ({share:.0%}); a running daemon refuses such an edit unless settings.flood_allow "
+        f"is true. Rules and their stories: {rules}"
+    )
