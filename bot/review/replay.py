@@ -108,6 +108,9 @@ def _matching(rule: Rule) -> Rule:
     return replace(rule, description="", severity="medium", channel=None, semantic=None)
 
 
+CUR, NEW = "\x1fcurrent:", "\x1fnew:"  # rule ids of each side inside the one rule set of edited rules
+
+
 def _tagged(rules: Sequence[Rule], tag: str) -> list[Rule]:
     return [replace(r, id=f"{tag}{r.id}") for r in rules]
 
@@ -162,9 +165,6 @@ class _Plan:
         return tuple(before), tuple(after)
 
 
-CUR, NEW = "\x1fcurrent:", "\x1fnew:"
-
-
 def replay(current: Config, new: Config, stories: Sequence[Story], *, full: bool = False) -> Replay:
     """Run both rules files over ``stories`` and compare what they alert on. Rules the edit did
     not touch are counted only with ``full`` (their counts are the same on both sides); without
@@ -177,6 +177,7 @@ def replay(current: Config, new: Config, stories: Sequence[Story], *, full: bool
     removed: list[Change] = []
     changed: list[Change] = []
     cur_alerts = new_alerts = 0
+    new_ids = [r.id for r in new.rules]
     for story in stories:
         verdict = plan.run(story)
         if verdict is None:
@@ -192,7 +193,6 @@ def replay(current: Config, new: Config, stories: Sequence[Story], *, full: bool
         new_alerts += bool(after)
         if before == after:
             continue
-        new_ids = [r.id for r in new.rules]
         if after and not before:
             why = _why(plan.diff, NEW, story, after, "now")
             added.append(Change(story, before, after, tuple(why)))
