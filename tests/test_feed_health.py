@@ -119,7 +119,7 @@ def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path) -> Non
     stories = [Story(key=f"s{i}", feed_url=url, source="Quiet", title=f"story {i}", summary="",
                      published=now - timedelta(days=5, hours=6 * i)) for i in range(20)]
     store.save_poll(url, [Candidate(s, (), f"h{i}") for i, s in enumerate(stories)], now=now,
-                    alert_since=now, alert_undated=False, dedup_window=3600, similarity=0.6)
+                    alert_since=now, alert_undated=False, dedup_window=3600)
     store.record_check(url, now=now, next_check=now)
     store.set_mark("last_poll", now.isoformat())
     listing = feeds_report(store, as_json=False, now=now)
