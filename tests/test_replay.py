@@ -110,6 +110,18 @@ def test_replay_lists_exactly_the_stories_an_edit_adds_and_removes(tmp_path: Pat
     assert out["rules"]["rule-bravo"] == {"current": bravo_stories, "new": 0, "in_current": True, "in_new": False}
     assert out["rules"]["rule-delta"] == {"current": 0, "new": delta_stories, "in_current": False, "in_new": True}
 
+    # --full, and no --rules at all: every rule counted
+    full = json.loads(run_cli("replay", "--current", str(current), "--rules", str(new), "--state", str(state),
+                              "--json", "--full").stdout)  # fmt: skip
+    assert full["current_alerts"] == sum(bool(alerts(CURRENT, *item)) for item in ITEMS)
+    assert full["new_alerts"] == sum(bool(alerts(NEW, *item)) for item in ITEMS)
+    assert full["rules"]["rule-alpha"]["current"] == sum("rule-alpha" in alerts(CURRENT, *i) for i in ITEMS)
+    alone = json.loads(run_cli("replay", "--current", str(current), "--state", str(state), "--json").stdout)
+    assert alone["added"] == alone["removed"] == []
+    assert {rid: c["current"] for rid, c in alone["rules"].items()} == {
+        rid: sum(rid in alerts(CURRENT, *item) for item in ITEMS) for rid in CURRENT
+    }
+
     text = run_cli("replay", "--current", str(current), "--rules", str(new), "--state", str(state))
     assert text.code == 0, text.stderr
     assert "added (2)" in text.stdout and "removed (2)" in text.stdout

@@ -280,6 +280,9 @@ def format_replay(r: Replay, *, since: str, current_name: str, new_name: str | N
             lines += ["", f"alerting through other rules ({len(r.changed)})"]
             for c in r.changed:
                 lines += _story_lines(c, "changed")
+    if not new_name:
+        lines += ["", "stories per rule:"] + [f"  {rc.rule_id:<40} {rc.current:>8}" for rc in r.rules]
+        return "\n".join(lines)
     lines += ["", "stories per rule:", f"  {'rule':<40} {'current':>8} {'new':>8} {'change':>8}"]
     for rc in r.rules:
         if not rc.counted:
