@@ -1,7 +1,8 @@
 # ethics-feed-bot as a long-running container.
 #
 #   docker build -t ethics-feed-bot .
-#   docker run -d --name ethics-bot -v ethics-state:/app/state --env-file .env -p 127.0.0.1:9464:9464 ethics-feed-bot
+#   docker run -d --name ethics-bot -v ethics-state:/app/state -v "$PWD:/config:ro" --env-file .env \
+#     -p 127.0.0.1:9464:9464 ethics-feed-bot
 #
 # BASE is any image with python3 >= 3.11 and pip on PATH as `python`/`pip` (CI passes a local
 # Debian bookworm build, as it reaches no image registry). Two stages: the first builds the
@@ -41,13 +42,15 @@ RUN pip install --no-cache-dir --no-index -c /tmp/constraints.txt --find-links=/
     && ethics-bot --version
 
 WORKDIR /app
-# The default rules; replace them with a read-only bind mount on /app/rules.yaml (compose.yaml
-# does) or point BOT_RULES elsewhere. Owned by root: the bot only reads them.
-COPY rules.yaml /app/rules.yaml
+# The default rules, in the folder BOT_RULES points into. Mount a folder holding your rules.yaml
+# over /config, read-only (compose.yaml mounts the project folder): a folder, not the single
+# file, because a file mount keeps showing the old file once an editor, `sed -i` or `git pull`
+# renames a new one over it. Owned by root: the bot only reads them.
+COPY rules.yaml /config/rules.yaml
 # The project's labelled stories: the semantic layer's default training set (found beside rules.yaml).
-COPY data/training /app/data/training
+COPY data/training /config/data/training
 
-ENV BOT_RULES=/app/rules.yaml \
+ENV BOT_RULES=/config/rules.yaml \
     BOT_STATE=/app/state \
     BOT_LOG_FORMAT=json \
     BOT_LOG_LEVEL=info \

@@ -148,7 +148,7 @@ check "HEALTHCHECK runs ethics-bot health" has "$health_cmd" '"CMD","ethics-bot"
 check "exec-form ENTRYPOINT [ethics-bot] CMD [run]" \
   test "$(inspect '{{json .Config.Entrypoint}} {{json .Config.Cmd}}')" = '["ethics-bot"] ["run"]'
 envs=$(inspect '{{json .Config.Env}}')
-for v in BOT_STATE=/app/state BOT_RULES=/app/rules.yaml BOT_LOG_FORMAT=json BOT_METRICS_PORT=9464; do
+for v in BOT_STATE=/app/state BOT_RULES=/config/rules.yaml BOT_LOG_FORMAT=json BOT_METRICS_PORT=9464; do
   check "ENV $v" has "$envs" "\"$v\""
 done
 check "no compiler in the final image" \
@@ -172,7 +172,7 @@ rules:
 YAML
   chmod 644 "$TMP/semantic.yaml"
   printf 'Police quietly trialled a face-matching app on protest footage\nOfficers ran stills of marchers through a vendor database of scraped photos.\n' |
-    $DOCKER run --rm -i --network none -v "$TMP/semantic.yaml:/app/rules.yaml:ro" "$IMAGE" test >"$TMP/semantic.out" 2>&1 \
+    $DOCKER run --rm -i --network none -v "$TMP/semantic.yaml:/config/rules.yaml:ro" "$IMAGE" test >"$TMP/semantic.out" 2>&1 \
     && grep -q "semantic score" "$TMP/semantic.out" && grep -q "ADDED" "$TMP/semantic.out" \
     || { tail -20 "$TMP/semantic.out"; return 1; }
 }
@@ -199,7 +199,9 @@ EOF
   mv "$TMP/www/feed.tmp" "$TMP/www/feed.xml"
 }
 write_feed
-cat >"$TMP/rules.yaml" <<EOF
+mkdir -p "$TMP/config"  # mounted as a folder, as compose.yaml does: edits by rename reach the container
+chmod 755 "$TMP/config"
+cat >"$TMP/config/rules.yaml" <<EOF
 version: 1
 settings:
   poll_interval: 5s
@@ -217,7 +219,7 @@ rules:
     query: '("facial recognition" OR Rekognition) AND (police OR "law enforcement")'
     severity: high
 EOF
-chmod 644 "$TMP/rules.yaml" "$TMP/www/feed.xml"
+chmod 644 "$TMP/config/rules.yaml" "$TMP/www/feed.xml"
 python3 -m http.server "$FEED_PORT" --bind 127.0.0.1 --directory "$TMP/www" >"$TMP/feed.log" 2>&1 &
 PIDS+=($!)
 python3 -m tests.support.fake_slack --host 127.0.0.1 --port "$SLACK_PORT" --token "$TOKEN" \
@@ -302,10 +304,10 @@ exit_code_is() { [ "$($DOCKER inspect -f '{{.State.ExitCode}}' "$1")" = "$2" ]; 
 volume_has() {  # volume_has VOLUME FILE
   $DOCKER run --rm --network none -v "$1:/s" --entrypoint ls "$IMAGE" /s | grep -qx "$2"
 }
-rules_read_only() { $DOCKER exec "$1" sh -c '! touch /app/rules.yaml 2>/dev/null'; }
+rules_read_only() { $DOCKER exec "$1" sh -c '! touch /config/rules.yaml 2>/dev/null && ! touch /config/new 2>/dev/null'; }
 start_bot() {  # start_bot NAME: the image as a user runs it, pointed at the smoke feed and fake Slack
   $DOCKER run -d --name "$1" --label ethics-bot-smoke --network host \
-    -v "$VOLUME:/app/state" -v "$TMP/rules.yaml:/app/rules.yaml:ro" \
+    -v "$VOLUME:/app/state" -v "$TMP/config:/config:ro" \
     -e SLACK_BOT_TOKEN="$TOKEN" -e SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api/" \
     -e BOT_METRICS_PORT="$METRICS_PORT" "$IMAGE" >/dev/null
   CONTAINERS+=("$1")
@@ -344,7 +346,7 @@ check "$RUN-a: every log line is JSON with an event name" all_json "$RUN-a"
 check "$RUN-a: no error or critical log line" quiet_at "$RUN-a" error critical
 check "$RUN-a: the Slack token never appears in the logs" no_token_in_logs "$RUN-a"
 check "$RUN-a: the bot runs as uid 10001" test "$($DOCKER exec "$RUN-a" id -u)" = 10001
-check "$RUN-a: rules.yaml is mounted read-only" rules_read_only "$RUN-a"
+check "$RUN-a: the rules folder is mounted read-only" rules_read_only "$RUN-a"
 stop_and_check "$RUN-a"
 check "the state volume holds bot.sqlite3" volume_has "$VOLUME" bot.sqlite3
 status=$($DOCKER run --rm --network none -v "$VOLUME:/app/state" "$IMAGE" status --json 2>/dev/null || true)
@@ -366,6 +368,40 @@ posts=$(slack_posts)
 check "$RUN-b: still exactly one Slack message (got $posts)" test "$posts" = 1
 check "$RUN-b: no error or critical log line" quiet_at "$RUN-b" error critical
 stop_and_check "$RUN-b"
+
+# --- 8b. edits by rename (vim, sed -i, git pull) reach the running container; a broken one waits --
+replace_rules() {  # replace_rules FILE: write it beside rules.yaml, then rename it over (a new inode)
+  chmod 644 "$1"
+  mv -f "$1" "$TMP/config/rules.yaml"
+}
+RULES_GOOD=$(cat "$TMP/config/rules.yaml")
+say "starting $RUN-c on the same volume"
+start_bot "$RUN-c"
+check "$RUN-c: becomes healthy" wait_healthy "$RUN-c"
+inode_before=$(stat -c %i "$TMP/config/rules.yaml")
+printf '%s\n  - id: smoke-renamed\n    category: smoke\n    query: kwsmokerename\n' "$RULES_GOOD" >"$TMP/config/.rules.yaml.new"
+replace_rules "$TMP/config/.rules.yaml.new"
+check "the host's rules.yaml is a new file (inode $inode_before -> $(stat -c %i "$TMP/config/rules.yaml"))" \
+  test "$inode_before" != "$(stat -c %i "$TMP/config/rules.yaml")"
+check "$RUN-c: rules.yaml replaced by rename is reloaded within 15 s" wait_logged 15 "$RUN-c" rules_reloaded rules=2
+write_feed '<item><title>Kindle gets a brighter screen</title><link>https://news.example.org/kindle</link>
+<guid isPermaLink="false">smoke-kindle-1</guid><description>A new e-reader.</description></item>
+<item><title>Council votes on kwsmokerename plan</title><link>https://news.example.org/rename-1</link>
+<guid isPermaLink="false">smoke-rename-1</guid><description>First.</description></item>'
+check "$RUN-c: the renamed-in rule alerts on a new story" wait_posts 2 30
+printf '%s\n  - id: smoke-broken\n    category: smoke\n    query: (unbalanced\n' "$RULES_GOOD" >"$TMP/config/.rules.yaml.new"
+replace_rules "$TMP/config/.rules.yaml.new"
+check "$RUN-c: a broken replacement is rejected within 15 s" wait_logged 15 "$RUN-c" rules_reload_failed
+write_feed '<item><title>Kindle gets a brighter screen</title><link>https://news.example.org/kindle</link>
+<guid isPermaLink="false">smoke-kindle-1</guid><description>A new e-reader.</description></item>
+<item><title>Council votes on kwsmokerename plan</title><link>https://news.example.org/rename-1</link>
+<guid isPermaLink="false">smoke-rename-1</guid><description>First.</description></item>
+<item><title>Second kwsmokerename vote</title><link>https://news.example.org/rename-2</link>
+<guid isPermaLink="false">smoke-rename-2</guid><description>Again.</description></item>'
+check "$RUN-c: the last good rules (with the renamed-in rule) keep alerting" wait_posts 3 30
+printf '%s\n' "$RULES_GOOD" >"$TMP/config/.rules.yaml.new"
+replace_rules "$TMP/config/.rules.yaml.new"
+stop_and_check "$RUN-c"
 
 # --- 9. compose.yaml as a user runs it: named volume, read-only rules, published metrics --------
 # In a copy of the project folder, so a developer's own .env (a real token) is never used here.

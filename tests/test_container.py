@@ -72,11 +72,11 @@ def test_state_volume_health_check_and_exec_form_entrypoint() -> None:
 def test_the_container_defaults() -> None:
     env = env_of(final_stage())
     assert env["BOT_STATE"] == "/app/state"
-    assert env["BOT_RULES"] == "/app/rules.yaml"
+    assert env["BOT_RULES"] == "/config/rules.yaml"
     assert env["BOT_LOG_FORMAT"] == "json"
     assert env["BOT_METRICS_PORT"] == "9464"
     copies = [args for word, args in final_stage() if word == "COPY"]
-    assert any(args.endswith("rules.yaml /app/rules.yaml") for args in copies)
+    assert any(args.endswith("rules.yaml /config/rules.yaml") for args in copies)
 
 
 def test_pip_installs_without_a_cache() -> None:
@@ -116,15 +116,15 @@ def compose_service() -> dict[str, Any]:
     return service
 
 
-def test_compose_runs_the_image_with_a_named_volume_and_read_only_rules() -> None:
+def test_compose_runs_the_image_with_a_named_volume_and_a_read_only_rules_folder() -> None:
     service = compose_service()
     assert service["build"]["context"] == "."
     assert service["restart"] == "unless-stopped"
     assert "state:/app/state" in service["volumes"]
     mounts = [v for v in service["volumes"] if isinstance(v, dict)]
-    assert mounts == [
-        {"type": "bind", "source": "./rules.yaml", "target": "/app/rules.yaml", "read_only": True}
-    ]
+    # a folder, not the file: a file mount keeps the old inode when an edit is renamed over it
+    assert mounts == [{"type": "bind", "source": "${RULES_DIR:-.}", "target": "/config", "read_only": True}]
+    assert env_of(final_stage())["BOT_RULES"] == "/config/rules.yaml"
     assert service["env_file"] == [{"path": ".env", "required": False}]
     assert any(str(p).endswith(":9464") for p in service["ports"])
     assert "healthcheck" not in service, "the health check comes from the image"

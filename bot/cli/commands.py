@@ -23,6 +23,7 @@ from bot.notify.socket import make_feedback
 from bot.observe.logs import event, get_logger
 from bot.review.evaluate import evaluate, format_report, read_labelled
 from bot.review.explain import explain_text
+from bot.review.replay import added_alerts
 from bot.rules.match import RuleSet, compile_config
 from bot.store.database import Store
 from bot.store.lock import WriterLock
@@ -104,7 +105,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         categories = sorted({r.category for r in config.rules} | semantic_categories)
         notifier, listener = make_feedback(os.environ, make_notifier(os.environ), categories)
         port = args.metrics_port or config.settings.metrics_port
-        options = DaemonOptions(rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick)
+        options = DaemonOptions(
+            rules_path=Path(args.rules), metrics_port=port, poll_tick=args.poll_tick, flood_check=added_alerts
+        )
 
         async def main() -> int:
             return await Daemon(ctx, notifier, options, listener).run()

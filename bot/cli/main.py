@@ -1,4 +1,4 @@
-"""Command line: ``ethics-bot run | once | check | test | eval | feeds | status | feedback | health``.
+"""Command line: ``ethics-bot run | once | check | test | eval | replay | feeds | status | feedback | health``.
 
 Wires config, store, fetcher, matcher and notifier together; the work itself lives in the
 stage modules. Every command takes ``--rules`` (default ``$BOT_RULES`` or ``./rules.yaml``) and
@@ -20,6 +20,8 @@ from pathlib import Path
 from bot import __version__
 from bot.cli.feedback import add_parser as add_feedback_parser
 from bot.cli.feedback import cmd_feedback
+from bot.cli.replay import add_parser as add_replay_parser
+from bot.cli.replay import cmd_replay, flood_warning
 from bot.cli.reports import feeds_report, health_report, semantic_status, status_report
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
@@ -29,20 +31,21 @@ from bot.store.database import Store
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--rules",
-        default=os.environ.get("BOT_RULES", RULES_FILE),
-        help=f"rules file (default: $BOT_RULES or ./{RULES_FILE})",
-    )
-    common.add_argument(
+    base = argparse.ArgumentParser(add_help=False)  # every command: state and logging
+    base.add_argument(
         "--state",
         default=os.environ.get("BOT_STATE", STATE_DIR),
         help=f"state folder (default: $BOT_STATE or ./{STATE_DIR})",
     )
-    common.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("BOT_LOG_FORMAT", "text"))
-    common.add_argument(
+    base.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("BOT_LOG_FORMAT", "text"))
+    base.add_argument(
         "--log-level", default=os.environ.get("BOT_LOG_LEVEL", "info"), choices=("debug", "info", "warning", "error")
+    )
+    common = argparse.ArgumentParser(add_help=False, parents=[base])
+    common.add_argument(
+        "--rules",
+        default=os.environ.get("BOT_RULES", RULES_FILE),
+        help=f"rules file (default: $BOT_RULES or ./{RULES_FILE})",
     )
     p = argparse.ArgumentParser(
         prog="ethics-bot", description="Watch news feeds for ethically contested tech work and alert Slack."
@@ -85,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         q = sub.add_parser(name, parents=[common], help=text)
         q.add_argument("--json", action="store_true")
     add_feedback_parser(sub, common)
+    add_replay_parser(sub, base)  # its --rules is the edit to try; --current is the running file
     feeds = sub.choices["feeds"]
     feeds.add_argument("action", nargs="?", choices=("import", "export"),
                        help="import: add an OPML file's feeds to rules.yaml (comments kept); export: write OPML 2.0")
@@ -122,6 +126,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(config.warnings)} warning(s): likely mistakes (check --strict refuses the file for them):")
         for warning in config.warnings:
             print(f"  {args.rules}:{warning}")
+    flood = flood_warning(config, args.state)  # with a state at hand: the flood guard's replay
+    if flood:
+        print(flood)
     for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
         missing = feed.access.missing_env(os.environ) if feed.access else []
         if missing:
@@ -195,6 +202,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "test": _heavy("test"),
     "eval": _heavy("eval"),
     "feedback": cmd_feedback,
+    "replay": cmd_replay,
 }
 
 

@@ -21,6 +21,7 @@ from bot.config.channels import check_channels
 from bot.config.checker import Checker
 from bot.config.sections import check_feeds, check_lists, check_rules, check_settings
 from bot.config.semantic import check_rules_semantic, check_semantic
+from bot.config.yamlerrors import describe
 from bot.core.errors import ConfigError, Problem
 from bot.core.models import Rule
 from bot.core.settings import RULES_FILE, SCHEMA_VERSION, Config, Settings
@@ -35,9 +36,7 @@ def _compose(text: str, source: str) -> yaml.Node:
     try:
         root = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise ConfigError([Problem("(file)", line, f"not valid YAML: {exc.problem or exc}")], source) from exc
+        raise ConfigError([describe(text, exc)], source) from exc
     except yaml.YAMLError as exc:
         raise ConfigError([Problem("(file)", None, f"not valid YAML: {exc}")], source) from exc
     if root is None:

@@ -56,6 +56,8 @@ SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "match_lede": values.boolean,
     "digest_over": values.count_or_off,
     "feed_alert_after": values.positive_int,
+    "flood_share": values.share,
+    "flood_allow": values.boolean,
 }
 
 

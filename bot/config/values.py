@@ -116,6 +116,24 @@ def fraction(text: str) -> float:
     return value
 
 
+def share(text: str) -> float:
+    """A share of stories: ``5%`` or ``0.05``, above 0 and at most 100% (``flood_share``)."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        try:
+            value = float(stripped[:-1]) / 100
+        except ValueError:
+            raise ValueError(f"{text!r} is not a percentage: write it like 5%") from None
+    else:
+        try:
+            value = float(stripped)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a share: write it like 5% or 0.05") from None
+    if not 0 < value <= 1:
+        raise ValueError("must be more than 0% and at most 100%")
+    return value
+
+
 def score(text: str) -> float:
     try:
         value = float(text)

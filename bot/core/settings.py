@@ -30,6 +30,8 @@ SLACK_TIMEOUT = 15.0  # seconds for one post to Slack (Web API or webhook)
 DEFAULT_THRESHOLD = 0.5  # a category's semantic score alerts at this unless semantic.thresholds says otherwise
 POLL_TICK = 15.0  # seconds between the daemon's looks for due feeds
 HEALTH_AGE = 120.0  # seconds: ``health`` fails when the last poll tick is older (at the default tick)
+FLOOD_WINDOW = 7 * 86400.0  # seconds: the flood guard replays the stories first seen this recently
+FLOOD_MIN = 10  # an edit adding alerts on fewer recent stories than this is never a flood
 
 
 def health_limit(poll_tick: float = POLL_TICK) -> float:
@@ -66,6 +68,8 @@ class Settings:
     match_lede: bool = False  # unscoped terms read only the lede (headline + opening sentences)
     digest_over: int = 10  # more alerts than this due at once in a channel go as one digest (0: off)
     feed_alert_after: int = 3  # consecutive failures before ops_channel is told about a feed
+    flood_share: float = 0.05  # a reload whose edit would alert on more of the recent stories is refused
+    flood_allow: bool = False  # the operator's yes to such an edit
 
 
 DEFAULTS = Settings()  # read these (e.g. ``DEFAULTS.fetch_timeout``) wherever a default is needed

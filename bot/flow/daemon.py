@@ -1,7 +1,9 @@
 """The daemon: APScheduler jobs on one asyncio loop.
 
 Jobs: a poll tick (checks the feeds that are due), a delivery tick (posts what is due), a rules
-reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one),
+reload check (applies a valid edit of rules.yaml, keeps the last good rules on a broken one and
+on one the flood guard refuses; the file is read by path, so an edit saved in place and a new
+file renamed over the old one are both seen),
 a daily prune, the semantic layer's retraining on feedback (at start, then daily) and, with
 Socket Mode on, a feedback tick that stores and shows the clicks (flow/feedback.py). SIGTERM
 and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE`` seconds to finish, and
@@ -14,10 +16,10 @@ import asyncio
 import hashlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -25,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError
 from bot.core.models import Alert, Match, Story
-from bot.core.settings import POLL_TICK, health_limit
+from bot.core.settings import FLOOD_MIN, FLOOD_WINDOW, POLL_TICK, Config, health_limit
 from bot.fetch.client import Fetcher
 from bot.flow.feedback import handle_clicks, learn
 from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
@@ -49,6 +51,11 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+# (running config, edited config, stories) -> (stories the edit adds alerts on, per rule of the
+# edit: how many of those it alerts on). The command line passes review.replay.added_alerts.
+FloodCheck = Callable[[Config, Config, Sequence[Story]], tuple[int, dict[str, int]]]
+
+
 @dataclass
 class DaemonOptions:
     rules_path: Path
@@ -56,6 +63,7 @@ class DaemonOptions:
     poll_tick: float = POLL_TICK
     delivery_tick: float = DELIVERY_TICK
     reload_tick: float = RELOAD_TICK
+    flood_check: FloodCheck | None = None  # None: no flood guard on reload
 
 
 class Daemon:
@@ -130,9 +138,43 @@ class Daemon:
             )
             await self._tell_ops(f"rules.yaml edit rejected, the last good rules keep running:\n{exc}")
             return
+        refusal = await self._flood(config)
+        if refusal is not None:
+            event(log, "rules_reload_refused", logging.ERROR, file=str(self.options.rules_path), error=refusal,
+                  action="keeping the last good rules")  # fmt: skip
+            await self._tell_ops(refusal)
+            return
         self.ctx.config, self.ctx.ruleset = config, ruleset
         self.ctx.store.sync_feeds(config.feeds, self.ctx.clock())
         event(log, "rules_reloaded", rules=len(config.rules), feeds=len(config.feeds))
+
+    async def _flood(self, config: Config) -> str | None:
+        """The flood guard: why an edit must wait for the operator, or None to apply it. An edit
+        is refused when the rules it brings would alert, on top of what the running rules alert
+        on, on more than ``flood_share`` of the stories first seen in the last ``FLOOD_WINDOW``
+        and on at least ``FLOOD_MIN`` of them, unless ``flood_allow`` is true."""
+        check = self.options.flood_check
+        if check is None or config.settings.flood_allow:
+            return None
+        stories = self.ctx.store.stored_stories(self.ctx.clock() - timedelta(seconds=FLOOD_WINDOW))
+        if not stories:
+            return None
+        added, per_rule = await asyncio.to_thread(check, self.ctx.config, config, stories)
+        share = config.settings.flood_share
+        if added < FLOOD_MIN or added <= share * len(stories):
+            return None
+        days, name = FLOOD_WINDOW / 86400, self.options.rules_path.name
+        rules = ", ".join(f"{rid} ({n})" for rid, n in sorted(per_rule.items(), key=lambda kv: -kv[1]))
+        return (
+            f"rules.yaml edit refused, the last good rules keep running: it would alert on {added} of the "
+            f"{len(stories)} stories seen in the last {days:.0f} days ({added / len(stories):.0%}) that the "
+            f"running rules do not alert on, more than settings.flood_share ({share:.0%}). "
+            f"Rules and the stories each would add: {rules}. "
+            f"To see the stories, run `ethics-bot replay --current PREVIOUS.yaml --rules {name}` "
+            "with a copy of the previous file. "
+            "If this is what you want, add `flood_allow: true` under settings: and save again "
+            "(remove it afterwards, so the guard watches the next edit)."
+        )
 
     async def _tell_ops(self, text: str) -> None:
         channel = self.ctx.config.settings.ops_channel

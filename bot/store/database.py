@@ -1,6 +1,7 @@
 """The state database (SQLite in the state folder): the connection, its schema and migrations,
 runtime marks and pruning, and ``Store``, which gathers the parts that work on it: feeds.py
-(feed state), stories.py (what is new, queueing alerts), outbox.py (delivery's view).
+(feed state), stories.py (what is new, queueing alerts), outbox.py (delivery's view), history.py
+(the stored stories as matching reads them, for replay and the flood guard).
 
 The journal is WAL with ``synchronous=NORMAL``: durable across a crash of the process (the case
 that matters for a container); a power loss may roll back the last commits, never half of one.
@@ -18,6 +19,7 @@ from pathlib import Path
 from bot.core.errors import StoreError
 from bot.store.feedback import MIGRATION as FEEDBACK_MIGRATION
 from bot.store.feeds import FeedsPart, FeedState
+from bot.store.history import HistoryPart
 from bot.store.outbox import OutboxPart
 from bot.store.stories import Candidate, PollOutcome, StoriesPart
 
@@ -66,10 +68,13 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX stories_event_link ON stories(event_link);
     CREATE INDEX stories_cluster ON stories(cluster_id);
     """,
+    # 4: what matching reads of a story's body, zlib-compressed (store/history.py), so that
+    # `ethics-bot replay` and the flood guard see what the rules saw
+    "ALTER TABLE stories ADD COLUMN body_z BLOB",
 )
 
 
-class Store(FeedsPart, StoriesPart, OutboxPart):
+class Store(FeedsPart, StoriesPart, OutboxPart, HistoryPart):
     """One connection to the state database, with every part's methods. Not thread-safe: use it
     from one thread."""
 

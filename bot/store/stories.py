@@ -15,6 +15,7 @@ from datetime import datetime
 
 from bot.core.models import Match, Story
 from bot.store.clusters import file_story
+from bot.store.history import pack_body
 from bot.store.part import StorePart, by_channel, encode_matches, ts
 
 
@@ -72,7 +73,7 @@ class StoriesPart(StorePart):
                 s = cand.story
                 cur = db.execute(
                     "INSERT OR IGNORE INTO stories(feed_url, key, source, link, title, summary, published, "
-                    "first_seen, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "first_seen, content_hash, body_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         feed_url,
                         s.key,
@@ -83,6 +84,7 @@ class StoriesPart(StorePart):
                         ts(s.published),
                         now.timestamp(),
                         cand.content_hash,
+                        pack_body(s.body),
                     ),
                 )
                 if cur.rowcount == 1:
@@ -99,8 +101,8 @@ class StoriesPart(StorePart):
                     continue
                 edited += 1
                 db.execute(
-                    "UPDATE stories SET title = ?, summary = ?, link = ?, content_hash = ? WHERE id = ?",
-                    (s.title, s.summary, s.link, cand.content_hash, row["id"]),
+                    "UPDATE stories SET title = ?, summary = ?, link = ?, content_hash = ?, body_z = ? WHERE id = ?",
+                    (s.title, s.summary, s.link, cand.content_hash, pack_body(s.body), row["id"]),
                 )
                 if cand.matches:
                     queued += self._queue_update(db, int(row["id"]), cand.matches, now)
