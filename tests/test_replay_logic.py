@@ -112,3 +112,25 @@ def test_each_change_says_why() -> None:
     assert fbi.new == ("fbi",) and any("FBI" in line and "title" in line for line in fbi.why)
     gone = [c for c in r.removed if "rule drones is not in the new rules" in c.why]
     assert {c.story.key for c in gone} == {"6"}
+
+
+def test_the_state_keeps_author_and_tags_so_a_replay_of_such_rules_is_faithful(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+
+    from bot.store.database import Candidate, Store
+
+    now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    story = Story(key="k1", feed_url="https://a.example/rss", source="A", title="Quarterly report",
+                  summary="Numbers.", author="Jane Roe", tags=("Surveillance", "Police"), published=now)
+    plain = Story(key="k2", feed_url="https://a.example/rss", source="A", title="Weather", summary="Rain.",
+                  published=now)
+    store = Store(tmp_path / "state")
+    store.sync_feeds((), now)
+    store.save_poll("https://a.example/rss", [Candidate(story, (), "h1"), Candidate(plain, (), "h2")], now=now,
+                    alert_since=now, alert_undated=False, dedup_window=3600)
+    by_key = {s.key: s for s in store.stored_stories()}
+    assert (by_key["k1"].author, by_key["k1"].tags) == ("Jane Roe", ("Surveillance", "Police"))
+    assert (by_key["k2"].author, by_key["k2"].tags) == ("", ())
+    config = parse_config("version: 1\nrules:\n  - {id: tagged, category: c, query: 'tag:surveillance author:roe'}\n")
+    ruleset = compile_config(config)
+    assert [s.key for s in store.stored_stories() if match_story(ruleset, s)] == ["k1"]

@@ -71,6 +71,12 @@ _MIGRATIONS: tuple[str, ...] = (
     # 4: what matching reads of a story's body, zlib-compressed (store/history.py), so that
     # `ethics-bot replay` and the flood guard see what the rules saw
     "ALTER TABLE stories ADD COLUMN body_z BLOB",
+    # 5: the item's author and tags, which the author: and tag: query scopes read, so a replay of
+    # such a rule sees them too (tags as a JSON list)
+    """
+    ALTER TABLE stories ADD COLUMN author TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 

@@ -12,6 +12,7 @@ What this part does not do: match anything (bot/rules), or decide what is new (s
 
 from __future__ import annotations
 
+import json
 import zlib
 from datetime import datetime
 
@@ -43,7 +44,7 @@ class HistoryPart(StorePart):
     def stored_stories(self, since: datetime | None = None, *, limit: int | None = None) -> list[Story]:
         """The stories first seen at or after ``since`` (all without it), newest first, at most
         ``limit`` of them, each with its title, summary, body, source, link and date."""
-        sql = "SELECT feed_url, key, source, link, title, summary, published, body_z FROM stories"
+        sql = "SELECT feed_url, key, source, link, title, summary, published, body_z, author, tags FROM stories"
         params: list[object] = []
         if since is not None:
             sql += " WHERE first_seen >= ?"
@@ -62,6 +63,17 @@ class HistoryPart(StorePart):
                 link=row[3],
                 published=dt(row[6]),
                 body=unpack_body(row[7]),
+                author=row[8],
+                tags=_tags(row[9]),
             )
             for row in self._db.execute(sql, params)
         ]
+
+
+def _tags(text: str) -> tuple[str, ...]:
+    """The stored JSON list of an item's tags (empty for stories stored before migration 5)."""
+    try:
+        value = json.loads(text)
+    except (TypeError, ValueError):
+        return ()
+    return tuple(str(tag) for tag in value) if isinstance(value, list) else ()

@@ -8,6 +8,7 @@ What this part does not do: match stories (bot/rules) or decide which reports ar
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ class StoriesPart(StorePart):
                 s = cand.story
                 cur = db.execute(
                     "INSERT OR IGNORE INTO stories(feed_url, key, source, link, title, summary, published, "
-                    "first_seen, content_hash, body_z) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "first_seen, content_hash, body_z, author, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         feed_url,
                         s.key,
@@ -85,6 +86,8 @@ class StoriesPart(StorePart):
                         now.timestamp(),
                         cand.content_hash,
                         pack_body(s.body),
+                        s.author,
+                        json.dumps(list(s.tags)),
                     ),
                 )
                 if cur.rowcount == 1:
@@ -101,8 +104,10 @@ class StoriesPart(StorePart):
                     continue
                 edited += 1
                 db.execute(
-                    "UPDATE stories SET title = ?, summary = ?, link = ?, content_hash = ?, body_z = ? WHERE id = ?",
-                    (s.title, s.summary, s.link, cand.content_hash, pack_body(s.body), row["id"]),
+                    "UPDATE stories SET title = ?, summary = ?, link = ?, content_hash = ?, body_z = ?, author = ?, "
+                    "tags = ? WHERE id = ?",
+                    (s.title, s.summary, s.link, cand.content_hash, pack_body(s.body), s.author,
+                     json.dumps(list(s.tags)), row["id"]),
                 )
                 if cand.matches:
                     queued += self._queue_update(db, int(row["id"]), cand.matches, now)
