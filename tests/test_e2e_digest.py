@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot.config.load import parse_config
 from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
+from bot.flow.delivery import Pacer, deliver_due
+from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.notify.digest import build_digest
 from bot.notify.slack import SlackApiNotifier
 from bot.rules.match import compile_config

@@ -104,8 +104,9 @@ def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path) -> Non
     from bot.cli.reports import feeds_report
     from bot.config.load import parse_config
     from bot.core.models import Story
+    from bot.flow.delivery import Pacer
     from bot.flow.feedhealth import report_feed_health
-    from bot.flow.pipeline import Context, Pacer
+    from bot.flow.pipeline import Context
     from bot.notify.slack import SlackApiNotifier
     from bot.rules.match import compile_config
     from bot.store.database import Candidate, Store

@@ -15,7 +15,8 @@ from bot.config.load import load_config
 from bot.core.feedback import CATEGORY, MUTE, NOT_RELEVANT, RELEVANT, Click, verdict_text
 from bot.core.labelled import read_labelled
 from bot.core.models import Match
-from bot.flow.pipeline import Context, Pacer, deliver_due
+from bot.flow.delivery import Pacer, deliver_due
+from bot.flow.pipeline import Context
 from bot.notify.buttons import feedback_block, parse_clicks, with_buttons, with_verdict
 from bot.notify.slack import ConsoleNotifier, build_message, make_notifier
 from bot.rules.match import compile_config

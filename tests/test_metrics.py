@@ -21,7 +21,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.config.load import load_config
 from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
+from bot.flow.delivery import Pacer, deliver_due
+from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.notify.slack import make_notifier
 from bot.observe.metrics import Metrics, MetricsServer
 from bot.rules.match import compile_rules

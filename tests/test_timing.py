@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.flow.pipeline import Pacer
+from bot.flow.delivery import Pacer
 from bot.flow.timing import delivery_backoff, failure_backoff, next_interval, server_hint
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -17,7 +17,8 @@ from bot.cli.storyinput import load_story
 from bot.config.load import load_config
 from bot.core.settings import Config, Environment
 from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
+from bot.flow.delivery import Pacer, deliver_due
+from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.notify.slack import make_notifier
 from bot.notify.socket import make_feedback
 from bot.observe.logs import event, get_logger

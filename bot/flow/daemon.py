@@ -29,8 +29,9 @@ from bot.core.errors import BotError, ConfigError
 from bot.core.models import Alert, Match, Story
 from bot.core.settings import FLOOD_MIN, FLOOD_WINDOW, POLL_TICK, Config, health_limit
 from bot.fetch.client import Fetcher
+from bot.flow.delivery import Pacer, deliver_due
 from bot.flow.feedback import handle_clicks, learn
-from bot.flow.pipeline import Context, Pacer, deliver_due, fetch_limits, poll_feeds
+from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.notify.slack import Notifier, build_message
 from bot.notify.socket import SocketListener
 from bot.observe.logs import event, get_logger

@@ -31,7 +31,8 @@ from bot.store.database import Store
 from bot.store.holds import Holds
 
 if TYPE_CHECKING:
-    from bot.flow.pipeline import Context, DeliveryRound, Pacer
+    from bot.flow.delivery import DeliveryRound, Pacer
+    from bot.flow.pipeline import Context
 
 log = get_logger("digests")
 _HOLDS: weakref.WeakKeyDictionary[Store, Holds] = weakref.WeakKeyDictionary()

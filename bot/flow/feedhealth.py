@@ -31,7 +31,8 @@ from bot.store.database import FeedState, Store
 from bot.store.health import HealthBook, HealthMark
 
 if TYPE_CHECKING:
-    from bot.flow.pipeline import Context, Pacer
+    from bot.flow.delivery import Pacer
+    from bot.flow.pipeline import Context
 
 log = get_logger("feedhealth")
 SILENT_FACTOR = 10  # silent: no story for ten times its usual gap...
