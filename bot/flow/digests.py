@@ -2,7 +2,7 @@
 their time comes, and post digests (a channel's scheduled digest, or a flood of more than
 ``settings.digest_over`` alerts due at once) as few messages as Slack's limits allow.
 
-``plan_delivery`` runs at the start of each delivery round (``pipeline.deliver_due``) and
+``plan_delivery`` runs at the start of each delivery round (``delivery.deliver_due``) and
 returns the alerts still to be posted one by one, in the outbox's order. Each alert of a digest
 is marked sent with the ``ts`` of the message that listed it, so a later report of the same
 story threads under that digest message. Thread replies are never held, except a reply to a
