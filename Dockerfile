@@ -47,8 +47,9 @@ WORKDIR /app
 # file, because a file mount keeps showing the old file once an editor, `sed -i` or `git pull`
 # renames a new one over it. Owned by root: the bot only reads them.
 COPY rules.yaml /config/rules.yaml
-# The project's labelled stories: the semantic layer's default training set (found beside rules.yaml).
-COPY data/training /config/data/training
+# The project's labelled stories: the semantic layer's default training set. In /app (the working
+# folder), not /config: a folder mounted over /config that holds only rules.yaml must not hide it.
+COPY data/training /app/data/training
 
 ENV BOT_RULES=/config/rules.yaml \
     BOT_STATE=/app/state \

@@ -122,6 +122,24 @@ def test_the_default_examples_are_the_projects_training_set(tmp_path: Path) -> N
     assert len(config.semantic.categories) == 10
 
 
+def test_the_default_training_set_is_found_in_the_working_folder_when_not_beside_the_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The image: rules.yaml alone in a folder mounted at /config, the training set in /app (the
+    # working folder), the package installed elsewhere. The bot must still find it, not refuse to start.
+    work = tmp_path / "app"
+    (work / "data" / "training").mkdir(parents=True)
+    (work / "data" / "training" / "stories.jsonl").write_text(
+        (REPO / "data" / "training" / "stories.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(semantic_files, "__file__", str(tmp_path / "site" / "bot" / "core" / "semantic_files.py"))
+    assert semantic_files.default_examples(config_dir) == Path("data/training/stories.jsonl").resolve()
+    monkeypatch.chdir(tmp_path)
+    assert semantic_files.default_examples(config_dir) is None
+
+
 def scores(fr: float, wa: float) -> SemanticScores:
     near = Neighbour("Police buy face-matching app", (FR,), 0.71)
     return SemanticScores({FR: fr, WA: wa}, nearest=Neighbour("Hockey final", (), 0.4), nearest_in={FR: near})

@@ -54,8 +54,10 @@ def resolve_model_dir(model: str | None) -> Path:
 
 
 def default_examples(rules_dir: Path) -> Path | None:
-    """The project's own training set: beside rules.yaml, else beside the package source."""
-    for base in (rules_dir, Path(__file__).resolve().parents[2]):
+    """The project's own training set, ``data/training/stories.jsonl``: beside rules.yaml, else in
+    the working folder (the image's /app, since a folder mounted over /config may hold only
+    rules.yaml), else beside the package source (a checkout)."""
+    for base in (rules_dir, Path.cwd(), Path(__file__).resolve().parents[2]):
         candidate = base / DEFAULT_EXAMPLES
         if candidate.is_file():
             return candidate
