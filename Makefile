@@ -10,7 +10,7 @@ ARGS   ?=
 
 help:
 	@echo "make run     set up and run the bot on ./rules.yaml (alerts print here without Slack settings)"
-	@echo "make test    set up, lint, type-check and run the test suite"
+	@echo "make test    set up, lint, type-check, check the import contracts and run the test suite"
 	@echo "make bench   run the benchmarks (results go in BENCHMARKS.md by hand)"
 	@echo "make check   validate rules.yaml"
 
