@@ -82,3 +82,22 @@ def test_pacer_allows_a_small_burst_then_one_per_second() -> None:
     assert pacer.wait("#a", t + 1.0) == 0
     pacer.block("#a", t + 30)
     assert pacer.wait("#a", t + 1.0) == pytest.approx(29.0)
+
+
+def test_only_stories_that_can_still_alert_are_scored_by_the_semantic_layer() -> None:
+    # On a feed's first poll, a story older than lookback, or undated, is only recorded as seen:
+    # the semantic layer (the costly part of a first poll) must not score it. Later polls score all.
+    from datetime import UTC, datetime, timedelta
+
+    from bot.core.models import Story
+    from bot.flow.pipeline import may_alert
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    since = now - timedelta(hours=24)
+
+    def story(key: str, published: datetime | None) -> Story:
+        return Story(key=key, feed_url="f", source="S", title=key, summary="", published=published)
+
+    stories = [story("fresh", now - timedelta(hours=1)), story("old", now - timedelta(days=30)), story("undated", None)]
+    assert [s.key for s in may_alert(stories, since, first_poll=True)] == ["fresh"]
+    assert [s.key for s in may_alert(stories, since, first_poll=False)] == ["fresh", "old", "undated"]

@@ -169,8 +169,10 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
     scores = None
     if ctx.config.semantic is not None:
+        since = alert_since(feed, now, ctx.config.settings.lookback, ctx.config.settings.retention)
         changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
-        scores = await score_stories_async(ctx.config, changed)
+        scorable = may_alert(changed, since, first_poll=feed.first_polled_at is None)
+        scores = await score_stories_async(ctx.config, scorable)
     outcome = store_stories(ctx, feed, parsed.stories, now, scores, known=known)
     ctx.store.record_check(
         feed.url,
@@ -193,6 +195,20 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         warnings="; ".join(parsed.warnings) or None,
     )
     return outcome
+
+
+def alert_since(feed: FeedState, now: datetime, lookback: float, retention: float) -> datetime:
+    """The oldest publication time that may still alert: ``lookback`` on a feed's first poll
+    (older stories are recorded as seen), ``retention`` afterwards."""
+    return now - timedelta(seconds=lookback if feed.first_polled_at is None else retention)
+
+
+def may_alert(stories: Sequence[Story], since: datetime, *, first_poll: bool) -> list[Story]:
+    """The stories that can still alert, so the semantic layer scores no others: on a feed's
+    first poll, an undated story or one published before ``since`` is only recorded as seen."""
+    if not first_poll:
+        return list(stories)
+    return [s for s in stories if s.published is not None and s.published >= since]
 
 
 def store_stories(
@@ -224,7 +240,7 @@ def store_stories(
                 ctx.metrics.matches.labels(m.rule_id).inc()
         candidates.append(Candidate(story, matches, digest))
     first_poll = feed.first_polled_at is None
-    since = now - timedelta(seconds=s.lookback if first_poll else s.retention)
+    since = alert_since(feed, now, s.lookback, s.retention)
     saved = ctx.store.save_poll(
         feed.url,
         candidates,
