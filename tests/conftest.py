@@ -19,6 +19,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+pytest_plugins = ["tests.support.postgres"]  # postgres_server, database_url, store_url
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 

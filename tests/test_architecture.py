@@ -42,6 +42,9 @@ def test_the_tree_keeps_every_contract(tmp_path: Path) -> None:
     ("bot/store/database.py", "from bot.cli import main", "Layers"),  # nothing imports the command line
     ("bot/flow/pipeline.py", "import feedparser", "feedparser and beautifulsoup4 only in bot.parse"),
     ("bot/notify/message.py", "import httpx", "httpx and httpcore only in bot.fetch"),
+    ("bot/store/outbox.py", "import sqlite3", "sqlite3 only in bot.store.sqlite"),  # the parts write portable SQL
+    ("bot/store/database.py", "import psycopg", "psycopg only in bot.store.postgres"),
+    ("bot/flow/pipeline.py", "import psycopg", "psycopg only in bot.store.postgres"),
 ])
 def test_a_wrong_import_breaks_the_lint(tmp_path: Path, module: str, bad_import: str, contract: str) -> None:
     root = _copy(tmp_path)

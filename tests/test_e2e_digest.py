@@ -164,7 +164,9 @@ class Clock:
         return self.now
 
 
-def test_daily_digest_at_its_hour_quiet_hours_and_a_critical_alert_at_night(tmp_path: Path) -> None:
+def test_daily_digest_at_its_hour_quiet_hours_and_a_critical_alert_at_night(
+    tmp_path: Path, store_url: str | None
+) -> None:
     clock = Clock(datetime(2026, 3, 10, 21, 30, tzinfo=UTC))  # 22:30 in Berlin: quiet hours
     with FeedServer() as feeds, FakeSlack() as fake:
         fake.add_channel("#daily")
@@ -180,7 +182,7 @@ def test_daily_digest_at_its_hour_quiet_hours_and_a_critical_alert_at_night(tmp_
         text = RULES.replace("{feeds}", f"  - url: {feeds.url('/a.xml')}\n    name: Outlet A\n"
                                         f"  - url: {feeds.url('/b.xml')}\n    name: Outlet B")
         config = parse_config(text)
-        store = Store(tmp_path / "state")
+        store = Store(tmp_path / "state", store_url)
         ctx = Context(config=config, ruleset=compile_config(config), store=store, clock=clock)
         store.sync_feeds(config.feeds, clock.now)
         notifier = SlackApiNotifier(fake.token, base_url=fake.api_url)

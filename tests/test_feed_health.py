@@ -98,7 +98,7 @@ def test_notices_are_planned_once_per_state_change() -> None:
     assert "proxy or firewall" in connect
 
 
-def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path) -> None:
+def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path, store_url: str | None) -> None:
     import asyncio
 
     from bot.cli.reports import feeds_report
@@ -114,7 +114,7 @@ def test_a_silent_feed_gets_one_notice_and_feeds_shows_it(tmp_path: Path) -> Non
     now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
     config = parse_config('version: 1\nsettings:\n  ops_channel: "#ops"\nfeeds:\n  - url: https://quiet.example/rss\n'
                           "    name: Quiet\nrules:\n  - {id: r, category: c, query: x}\n")
-    store = Store(tmp_path / "state")
+    store = Store(tmp_path / "state", store_url)
     store.sync_feeds(config.feeds, now)
     url = config.feeds[0].url
     stories = [Story(key=f"s{i}", feed_url=url, source="Quiet", title=f"story {i}", summary="",

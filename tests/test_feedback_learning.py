@@ -39,7 +39,7 @@ def forget_feedback() -> Iterator[None]:
 
 
 def test_twenty_not_relevant_clicks_on_a_trap_pull_its_score_below_the_threshold(
-    tmp_path: Path, forget_feedback: None, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, forget_feedback: None, caplog: pytest.LogCaptureFixture, store_url: str | None
 ) -> None:
     rules = tmp_path / "rules.yaml"
     rules.write_text(
@@ -58,7 +58,7 @@ def test_twenty_not_relevant_clicks_on_a_trap_pull_its_score_below_the_threshold
     before = score()
     assert before > threshold  # a trap: the shipped examples alone call it worker activism
 
-    store = Store(tmp_path / "state")
+    store = Store(tmp_path / "state", store_url)
     trap = story("trap", TRAP[0], summary=TRAP[1])
     save(store, trap.feed_url, cand(trap, Match("staff-letter", CATEGORY, "medium", "#ethics-alerts")))
     (alert,) = store.due_alerts(NOW)

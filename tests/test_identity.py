@@ -159,8 +159,8 @@ def item(
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    st = Store(tmp_path)
+def store(tmp_path: Path, store_url: str | None) -> Store:
+    st = Store(tmp_path, store_url)
     st.sync_feeds([Feed(u, u.split("/")[2], 600) for u in FEEDS], NOW)
     return st
 

@@ -132,12 +132,12 @@ def test_healthz_follows_the_health_callback() -> None:
         assert httpx.get(f"{url}/nothing-here", timeout=5, trust_env=False).status_code == 404
 
 
-def test_a_poll_and_a_delivery_move_the_counters_on_the_endpoint(tmp_path: Path) -> None:
+def test_a_poll_and_a_delivery_move_the_counters_on_the_endpoint(tmp_path: Path, store_url: str | None) -> None:
     with FeedServer() as feeds, FakeSlack() as slack:
         feeds.set_feed("/tech.xml", rss([SEED, HOCKEY]))
         config = load_config(write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")]))
         ruleset = compile_rules(config.rules, config.lists, config.settings.default_channel)
-        store = Store(tmp_path / "state")
+        store = Store(tmp_path / "state", store_url)
         ctx = Context(config=config, ruleset=ruleset, store=store)
         store.sync_feeds(config.feeds, ctx.clock())
         notifier = make_notifier({"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url})

@@ -114,7 +114,7 @@ def test_each_change_says_why() -> None:
     assert {c.story.key for c in gone} == {"6"}
 
 
-def test_the_state_keeps_author_and_tags_so_a_replay_of_such_rules_is_faithful(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_state_keeps_author_and_tags_so_a_replay_of_such_rules_is_faithful(tmp_path, store_url) -> None:  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     from bot.store.database import Candidate, Store
@@ -124,7 +124,7 @@ def test_the_state_keeps_author_and_tags_so_a_replay_of_such_rules_is_faithful(t
                   summary="Numbers.", author="Jane Roe", tags=("Surveillance", "Police"), published=now)
     plain = Story(key="k2", feed_url="https://a.example/rss", source="A", title="Weather", summary="Rain.",
                   published=now)
-    store = Store(tmp_path / "state")
+    store = Store(tmp_path / "state", store_url)
     store.sync_feeds((), now)
     store.save_poll("https://a.example/rss", [Candidate(story, (), "h1"), Candidate(plain, (), "h2")], now=now,
                     alert_since=now, alert_undated=False, dedup_window=3600)

@@ -1,4 +1,6 @@
-"""The state database: what is new, what alerts, clusters, edits, outbox order, migrations."""
+"""The state database: what is new, what alerts, clusters, edits, outbox order, migrations. Each
+test that takes ``store`` or ``store_url`` runs on SQLite and on a throwaway PostgreSQL
+(tests/support/postgres.py)."""
 
 from __future__ import annotations
 
@@ -53,8 +55,8 @@ def cand(s: Story, *matches: Match) -> Candidate:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    st = Store(tmp_path)
+def store(tmp_path: Path, store_url: str | None) -> Store:
+    st = Store(tmp_path, store_url)
     st.sync_feeds(
         [
             Feed("https://a.example/rss", "A", 600),
@@ -143,13 +145,13 @@ def test_a_backing_off_alert_holds_its_channel_but_not_others(store: Store) -> N
     assert [a.channel for a in store.due_alerts(NOW + timedelta(seconds=31))] == ["#one", "#one", "#two"]
 
 
-def test_an_alert_in_flight_at_a_crash_is_tried_again(store: Store, tmp_path: Path) -> None:
+def test_an_alert_in_flight_at_a_crash_is_tried_again(store: Store, tmp_path: Path, store_url: str | None) -> None:
     s = story("k1", "Police buy face recognition")
     save(store, s.feed_url, cand(s, match()))
     (a,) = store.due_alerts(NOW)
     store.mark_sending(a.id, NOW)
     store.close()
-    reopened = Store(tmp_path)
+    reopened = Store(tmp_path, store_url)
     (again,) = reopened.due_alerts(NOW)
     assert again.id == a.id and again.attempts == 1
 
@@ -212,3 +214,42 @@ def test_a_second_writer_is_refused_with_the_holders_pid_until_the_first_lets_go
     first.release()
     with WriterLock(tmp_path, "once"):
         pass
+
+
+def test_a_postgresql_database_from_a_newer_bot_is_refused(tmp_path: Path, database_url: str) -> None:
+    import psycopg
+
+    Store(tmp_path, database_url).close()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("UPDATE schema_version SET version = 99")
+    with pytest.raises(StoreError, match="newer version"):
+        Store(tmp_path, database_url)
+
+
+def test_processes_starting_at_once_on_an_empty_postgresql_database_migrate_it_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def open_and_write(n: int) -> str | None:
+        st = Store(tmp_path / str(n), database_url)
+        st.set_mark(f"m{n}", "x")
+        value = st.get_mark(f"m{n}")
+        st.close()
+        return value
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(open_and_write, range(4))) == ["x"] * 4
+
+
+def test_a_database_url_that_is_not_postgresql_is_refused_in_plain_words(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"BOT_DATABASE_URL must be a postgresql:// address .*unset it"):
+        Store(tmp_path, "mysql://bot:pw@db/bot")
+
+
+def test_an_unreachable_postgresql_is_a_plain_error_that_never_shows_the_password(tmp_path: Path) -> None:
+    pytest.importorskip("psycopg")
+    with pytest.raises(StoreError, match="cannot connect to the state database") as caught:
+        Store(tmp_path, f"postgresql://bot:s3cret-pw@/bot?host={tmp_path}/nowhere")
+    assert "s3cret-pw" not in str(caught.value)
+    assert "postgresql://bot@/bot" in str(caught.value)

@@ -27,7 +27,7 @@ from bot.review.explain import explain_text
 from bot.review.replay import added_alerts
 from bot.rules.match import RuleSet, compile_config
 from bot.store.database import Store
-from bot.store.lock import WriterLock
+from bot.store.lock import writer_lock
 
 log = get_logger("cli")
 
@@ -50,7 +50,7 @@ def _warm_up(config: Config) -> None:
 
 
 async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env: Environment) -> int:
-    store = Store(args.state)
+    store = Store(args.state, args.database_url)
     ctx = Context(config=config, ruleset=ruleset, store=store)
     store.sync_feeds(config.feeds, ctx.clock())
     notifier = make_notifier(os.environ)
@@ -88,7 +88,7 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
 
 def cmd_once(args: argparse.Namespace) -> int:
     config, ruleset = _load(args)
-    with WriterLock(args.state, "once"):  # one writer per state folder (store/lock.py)
+    with writer_lock(args.state, "once", args.database_url):  # one writer per SQLite state (store/lock.py)
         _warm_up(config)
         return asyncio.run(_once(args, config, ruleset, Environment.from_env(os.environ)))
 
@@ -97,9 +97,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.flow.daemon import Daemon, DaemonOptions  # APScheduler: only the daemon needs it
 
     config, ruleset = _load(args)
-    with WriterLock(args.state, "run"):  # held until the daemon exits; the kernel frees it on a kill
+    # held until the daemon exits (the kernel frees it on a kill); SQLite only (store/lock.py)
+    with writer_lock(args.state, "run", args.database_url):
         _warm_up(config)
-        store = Store(args.state)
+        store = Store(args.state, args.database_url)
         ctx = Context(config=config, ruleset=ruleset, store=store)
         store.sync_feeds(config.feeds, ctx.clock())
         semantic_categories = set(config.semantic.categories if config.semantic else ())

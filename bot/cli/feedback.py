@@ -39,7 +39,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
             since = datetime.now(UTC) - timedelta(seconds=parse_duration(args.since))
         except ValueError as exc:
             raise BotError(f"--since {args.since}: {exc}") from exc
-    store = Store(args.state)
+    store = Store(args.state, args.database_url)
     try:
         examples = feedback_examples(store, since)
     finally:

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         default=os.environ.get("BOT_STATE", STATE_DIR),
         help=f"state folder (default: $BOT_STATE or ./{STATE_DIR})",
     )
+    # $BOT_DATABASE_URL: the state in PostgreSQL (an environment variable only: it may hold a password)
+    base.set_defaults(database_url=Environment.from_env(os.environ).database_url)
     base.add_argument("--log-format", choices=("text", "json"), default=os.environ.get("BOT_LOG_FORMAT", "text"))
     base.add_argument(
         "--log-level", default=os.environ.get("BOT_LOG_LEVEL", "info"), choices=("debug", "info", "warning", "error")
@@ -126,7 +128,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(config.warnings)} warning(s): likely mistakes (check --strict refuses the file for them):")
         for warning in config.warnings:
             print(f"  {args.rules}:{warning}")
-    flood = flood_warning(config, args.state)  # with a state at hand: the flood guard's replay
+    flood = flood_warning(config, args.state, args.database_url)  # with a state at hand: the flood guard's replay
     if flood:
         print(flood)
     for feed in config.feeds:  # private feeds: say which secrets this environment lacks (never their values)
@@ -148,19 +150,20 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
 
         return (cmd_feeds_import if args.action == "import" else cmd_feeds_export)(args)
-    store = Store(args.state)
+    store = Store(args.state, args.database_url)
     print(feeds_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    store = Store(args.state)
+    store = Store(args.state, args.database_url)
     print(status_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
-    ok, reason = health_report(Path(args.state), now=datetime.now(UTC), max_age=args.max_age)
+    ok, reason = health_report(Path(args.state), now=datetime.now(UTC), max_age=args.max_age,
+                               database_url=args.database_url)
     print(reason)
     return 0 if ok else 1
 

@@ -21,6 +21,7 @@ from bot.config.load import load_config
 from bot.config.values import parse_duration
 from bot.core.errors import BotError
 from bot.core.settings import FLOOD_MIN, FLOOD_WINDOW, RULES_FILE, Config
+from bot.store.backend import state_exists
 from bot.store.database import DB_NAME, Store
 
 
@@ -55,12 +56,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
             since = datetime.now(UTC) - timedelta(seconds=parse_duration(args.since))
         except ValueError as exc:
             raise BotError(f"--since: {exc}") from None
-    db = Path(args.state) / DB_NAME
-    if not db.is_file():
+    if not state_exists(args.state, args.database_url):
+        db = Path(args.state) / DB_NAME
         raise BotError(f"no state at {db}: replay reads the stories a run of the bot kept (--state DIR)")
     current = load_config(args.current)
     new = load_config(args.new_rules) if args.new_rules else current
-    store = Store(args.state)
+    store = Store(args.state, args.database_url)
     try:
         stories = store.stored_stories(since)
     finally:
@@ -75,16 +76,16 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def flood_warning(config: Config, state: str) -> str | None:
+def flood_warning(config: Config, state: str, database_url: str | None = None) -> str | None:
     """For ``ethics-bot check`` when a state is at hand: a warning when the rules would alert on
     more than ``flood_share`` of the stories first seen in the last 7 days (and on at least 10),
     the replay the daemon's flood guard makes on reload (here against no rules at all: check
     does not know which rules run). None when fine, allowed, or there is no state."""
     from bot.review.replay import added_alerts
 
-    if config.settings.flood_allow or not (Path(state) / DB_NAME).is_file():
+    if config.settings.flood_allow or not state_exists(state, database_url):
         return None
-    store = Store(state)
+    store = Store(state, database_url)
     try:
         stories = store.stored_stories(datetime.now(UTC) - timedelta(seconds=FLOOD_WINDOW))
     finally:

@@ -15,7 +15,8 @@ from typing import Any
 from bot.cli.feedback import rules_data, rules_lines
 from bot.core.settings import Config, health_limit
 from bot.flow.feedhealth import health_states
-from bot.store.database import DB_NAME, Store
+from bot.store.backend import state_exists
+from bot.store.database import Store
 from bot.store.holds import Holds
 
 
@@ -147,11 +148,13 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
     return "\n".join(lines)
 
 
-def health_report(state_dir: Path, *, now: datetime, max_age: float | None) -> tuple[bool, str]:
+def health_report(
+    state_dir: Path, *, now: datetime, max_age: float | None, database_url: str | None = None
+) -> tuple[bool, str]:
     """Healthy when the daemon's last poll tick (recorded in the state) is recent."""
-    if not (state_dir / DB_NAME).exists():
+    if not state_exists(state_dir, database_url):
         return False, f"unhealthy: no state database in {state_dir} yet (has the daemon started?)"
-    store = Store(state_dir)
+    store = Store(state_dir, database_url)
     try:
         mark, started = store.get_mark("last_tick"), store.get_mark("started_at")
     finally:

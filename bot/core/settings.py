@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1  # the rules.yaml ``version:`` this bot reads
 RULES_FILE = "rules.yaml"  # --rules when $BOT_RULES is unset
 STATE_DIR = "state"  # --state when $BOT_STATE is unset
+# A postgresql:// address here keeps the state in PostgreSQL instead of SQLite in --state
+# (several processes may share it); unset, the state is the SQLite file in the state folder.
+DATABASE_URL_ENV = "BOT_DATABASE_URL"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"  # $SLACK_API_URL when unset
 SLACK_TIMEOUT = 15.0  # seconds for one post to Slack (Web API or webhook)
 DEFAULT_THRESHOLD = 0.5  # a category's semantic score alerts at this unless semantic.thresholds says otherwise
@@ -119,6 +122,7 @@ class Environment:
     slack_webhook_url: str | None = field(default=None, repr=False)
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_app_token: str | None = field(default=None, repr=False)  # Socket Mode: feedback buttons
+    database_url: str | None = field(default=None, repr=False)  # $BOT_DATABASE_URL (may hold a password)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Environment:
@@ -127,7 +131,8 @@ class Environment:
             slack_webhook_url=env.get("SLACK_WEBHOOK_URL") or None,
             slack_api_url=env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL,
             slack_app_token=env.get("SLACK_APP_TOKEN") or None,
+            database_url=(env.get(DATABASE_URL_ENV) or "").strip() or None,
         )
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.slack_bot_token, self.slack_webhook_url, self.slack_app_token) if s]
+        return [s for s in (self.slack_bot_token, self.slack_webhook_url, self.slack_app_token, self.database_url) if s]

@@ -16,11 +16,11 @@ Rules of filing (the why is in identity.py and docs/ARCHITECTURE.md, "One event,
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.models import Story
+from bot.store.backend import Connection
 from bot.store.identity import Evidence, Report, evidence, link_key, same_event
 
 FOLLOW_UP_AFTER = 12 * 3600.0
@@ -37,7 +37,7 @@ def story_evidence(story: Story) -> Evidence:
     return evidence(Report(story.title, story.summary, story.link, story.feed_url))
 
 
-def file_story(db: sqlite3.Connection, story_id: int, story: Story, now: datetime, window: float) -> Filing:
+def file_story(db: Connection, story_id: int, story: Story, now: datetime, window: float) -> Filing:
     """Put the story in its event's cluster (a new one when no recent cluster is its event)."""
     since = now.timestamp() - window
     key = link_key(story.link)
@@ -69,10 +69,10 @@ def file_story(db: sqlite3.Connection, story_id: int, story: Story, now: datetim
                 found = int(row["id"])
                 break
     if found is None:
-        cur = db.execute(
-            "INSERT INTO clusters(created_at, link, title_tokens) VALUES (?, ?, '[]')", (now.timestamp(), story.link)
-        )
-        cluster_id = int(cur.lastrowid or 0)
+        cluster_id = int(db.execute(
+            "INSERT INTO clusters(created_at, link, title_tokens) VALUES (?, ?, '[]') RETURNING id",
+            (now.timestamp(), story.link),
+        ).fetchall()[0][0])
         db.execute("UPDATE stories SET cluster_id = ? WHERE id = ?", (cluster_id, story_id))
         return Filing(cluster_id, follow_up=False, joined=False)
     db.execute("UPDATE stories SET cluster_id = ? WHERE id = ?", (found, story_id))

@@ -1,31 +1,35 @@
-"""The state database (SQLite in the state folder): the connection, its schema and migrations,
-runtime marks and pruning, and ``Store``, which gathers the parts that work on it: feeds.py
-(feed state), stories.py (what is new, queueing alerts), outbox.py (delivery's view), history.py
-(the stored stories as matching reads them, for replay and the flood guard).
+"""The state database: its schema and migrations, runtime marks and pruning, and ``Store``, which
+gathers the parts that work on it: feeds.py (feed state), stories.py (what is new, queueing
+alerts), outbox.py (delivery's view), history.py (the stored stories as matching reads them, for
+replay and the flood guard).
 
-The journal is WAL with ``synchronous=NORMAL``: durable across a crash of the process (the case
-that matters for a container); a power loss may roll back the last commits, never half of one.
+Where the state lives is backend.py's business: SQLite in the state folder (sqlite.py, the
+default) or PostgreSQL at ``BOT_DATABASE_URL`` (postgres.py). One schema and one list of
+migrations serve both; the migrations are written in SQLite's spelling and the PostgreSQL
+adapter translates the column types. ``Store(state_dir, database_url)`` is the same object with
+the same guarantees on either: a poll's stories and its alerts are recorded in one transaction,
+and the database decides what is new.
 
 What this module does not do: decide whether a story matches (rules/match.py), talk to Slack
-(notify/slack.py) or schedule anything. sqlite3 objects never leave bot/store/.
+(notify/slack.py) or schedule anything. sqlite3 and psycopg objects never leave bot/store/.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 from pathlib import Path
 
 from bot.core.errors import StoreError
+from bot.store.backend import DB_NAME, connect
 from bot.store.feedback import MIGRATION as FEEDBACK_MIGRATION
 from bot.store.feeds import FeedsPart, FeedState
+from bot.store.health import SCHEMA as HEALTH_SCHEMA
 from bot.store.history import HistoryPart
+from bot.store.holds import SCHEMA as HOLDS_SCHEMA
 from bot.store.outbox import OutboxPart
 from bot.store.stories import Candidate, PollOutcome, StoriesPart
 
-__all__ = ["DB_NAME", "Candidate", "FeedState", "PollOutcome", "Store"]
-
-DB_NAME = "bot.sqlite3"
+__all__ = ["DB_NAME", "TABLES", "Candidate", "FeedState", "PollOutcome", "Store"]
 
 _MIGRATIONS: tuple[str, ...] = (
     # 1: the first schema
@@ -77,48 +81,68 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE stories ADD COLUMN author TEXT NOT NULL DEFAULT '';
     ALTER TABLE stories ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
     """,
+    # 6: held alerts (store/holds.py) and feed-health marks (store/health.py), which their modules
+    # used to create on first use; IF NOT EXISTS, as a state folder may already have them
+    HOLDS_SCHEMA + ";" + HEALTH_SCHEMA,
 )
+# Every table, parents before the tables that refer to them (``migrate-state`` copies in this order).
+TABLES = ("feeds", "clusters", "stories", "alerts", "runtime", "feedback", "alert_holds", "feed_health")
 
 
 class Store(FeedsPart, StoriesPart, OutboxPart, HistoryPart):
     """One connection to the state database, with every part's methods. Not thread-safe: use it
     from one thread."""
 
-    def __init__(self, state_dir: str | Path) -> None:
+    def __init__(self, state_dir: str | Path, database_url: str | None = None) -> None:
         self.path = Path(state_dir) / DB_NAME
+        self.where = str(self.path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the state database {self.path}: {exc}") from exc
+            self._db = connect(state_dir, database_url)
         except OSError as exc:
             raise StoreError(f"cannot create the state folder {self.path.parent}: {exc}") from exc
+        except StoreError:
+            raise
+        except Exception as exc:  # the library's own error (sqlite3.Error, psycopg.Error)
+            raise StoreError(f"cannot open the state database {self.where}: {exc}") from exc
+        self.where = self._db.where
+        try:
+            self._migrate()
+        except self._db.errors as exc:
+            self._db.close()
+            raise StoreError(f"cannot open the state database {self.where}: {exc}") from exc
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._db.kind
 
     def close(self) -> None:
         self._db.close()
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(_MIGRATIONS):
-            raise StoreError(
-                f"{self.path} was written by a newer version of the bot (schema {version}); "
-                "upgrade the bot or point --state at a fresh folder"
-            )
-        for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-            with self.transaction() as db:
+        if self._db.schema_version() == len(_MIGRATIONS):
+            return  # the usual case: no write lock taken
+        with self.transaction() as db:
+            db.lock_schema()  # another process may be migrating the same database right now
+            version = db.schema_version()
+            if version > len(_MIGRATIONS):
+                raise StoreError(
+                    f"{self.where} was written by a newer version of the bot (schema {version}); "
+                    "upgrade the bot or point --state (or BOT_DATABASE_URL) at a fresh database"
+                )
+            for script in _MIGRATIONS[version:]:
                 for statement in script.split(";"):
                     if statement.strip():
                         db.execute(statement)
-                db.execute(f"PRAGMA user_version = {number}")
+            if version < len(_MIGRATIONS):
+                db.set_schema_version(len(_MIGRATIONS))
 
     # ----------------------------------------------------------------- runtime marks
     def set_mark(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO runtime(key, value) VALUES (?, ?)", (key, value))
+        self._db.execute(
+            "INSERT INTO runtime(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
 
     def get_mark(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM runtime WHERE key = ?", (key,)).fetchone()

@@ -96,9 +96,9 @@ def record_click(store: Store, click: Click, now: datetime) -> Recorded | None:
     rules = tuple(dict.fromkeys(r for r, _ in pairs))
     categories = tuple(sorted({c for _, c in pairs}))
     cur = db.execute(
-        "INSERT OR IGNORE INTO feedback(alert_id, feed_url, story_key, title, summary, link, channel, rules, "
+        "INSERT INTO feedback(alert_id, feed_url, story_key, title, summary, link, channel, rules, "
         "categories, user_id, user_name, verdict, category, action_ts, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (row["id"], row["feed_url"], row["key"], row["title"], row["summary"], row["link"], row["channel"],
          json.dumps(rules), json.dumps(categories), click.user_id, click.user_name, click.verdict,
          click.category, click.action_ts, now.timestamp()),

@@ -2,20 +2,23 @@
 was told about it, and when it was told that a feed went silent; plus each feed's recent
 publication times, from which its usual rhythm is learned.
 
-It keeps its own table (created on first use) beside the feeds table, so telling the ops
+It keeps its own table (``SCHEMA``, migration 6) beside the feeds table, so telling the ops
 channel is remembered across restarts: a failing feed is reported once, not once per poll.
 What this module does not do: decide what deserves a notice (``bot.flow.feedhealth``) or send.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.store.database import Store
+from bot.store.backend import Connection
 
-_SCHEMA = """
+if TYPE_CHECKING:
+    from bot.store.database import Store
+
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS feed_health (
     url TEXT PRIMARY KEY, failing_since REAL, failing_told_at REAL, silent_told_at REAL
 )
@@ -33,7 +36,7 @@ class HealthMark:
     silent_told_at: float | None = None
 
 
-def _db(store: Store) -> sqlite3.Connection:
+def _db(store: Store) -> Connection:
     return store._db  # the store package shares its connection; nothing outside it sees one
 
 
@@ -42,7 +45,6 @@ class HealthBook:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        _db(store).execute(_SCHEMA)
 
     def marks(self) -> dict[str, HealthMark]:
         rows = _db(self.store).execute(
@@ -73,7 +75,7 @@ class HealthBook:
         rows = _db(self.store).execute(
             "SELECT feed_url, published FROM (SELECT feed_url, published, ROW_NUMBER() OVER "
             "(PARTITION BY feed_url ORDER BY published DESC) AS n FROM stories WHERE published IS NOT NULL) "
-            "WHERE n <= ?", (RHYTHM_STORIES,)).fetchall()
+            "AS recent WHERE n <= ?", (RHYTHM_STORIES,)).fetchall()
         out: dict[str, list[float]] = {}
         for url, published in rows:
             out.setdefault(url, []).append(float(published))

@@ -8,19 +8,22 @@ time, in one transaction, so a crash never loses a held alert: it is either held
 After a digest is posted the rows are forgotten.
 
 What this module does not do: decide when an alert goes (``bot.flow.modes``) or send anything.
-It keeps its own table, created on first use, next to the outbox in the state database.
+It keeps its own table next to the outbox in the state database (``SCHEMA``, migration 6).
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from bot.store.database import Store
+from bot.store.backend import Connection
 
-_SCHEMA = """
+if TYPE_CHECKING:
+    from bot.store.database import Store
+
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_holds (
     alert_id INTEGER PRIMARY KEY, channel TEXT NOT NULL, release_at REAL NOT NULL,
     digest INTEGER NOT NULL, released INTEGER NOT NULL DEFAULT 0
@@ -38,7 +41,7 @@ class HeldSummary:
     next_release: datetime | None
 
 
-def _db(store: Store) -> sqlite3.Connection:
+def _db(store: Store) -> Connection:
     return store._db  # the store package shares its connection; nothing outside it sees one
 
 
@@ -47,14 +50,14 @@ class Holds:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        for statement in _SCHEMA.split(";"):
-            _db(store).execute(statement)
 
     def hold(self, alert_id: int, channel: str, release_at: datetime, digest: bool) -> None:
         with self.store.transaction() as db:
             db.execute("UPDATE alerts SET status = 'held' WHERE id = ? AND status IN ('pending', 'sending')",
                        (alert_id,))
-            db.execute("INSERT OR REPLACE INTO alert_holds(alert_id, channel, release_at, digest) VALUES (?, ?, ?, ?)",
+            db.execute("INSERT INTO alert_holds(alert_id, channel, release_at, digest) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT(alert_id) DO UPDATE SET channel = excluded.channel, "
+                       "release_at = excluded.release_at, digest = excluded.digest, released = 0",
                        (alert_id, channel, release_at.timestamp(), int(digest)))
 
     def parent_hold(self, alert_id: int) -> tuple[datetime, bool] | None:

@@ -8,6 +8,9 @@ same feeds and post from the same outbox, and a ``once`` started while the daemo
 nothing to add; saying so at once, with the holder's pid, is more useful than a silent wait.
 Read-only commands (``status``, ``feeds``, ``health``) take no lock and work while it is held.
 
+The lock is for SQLite only (``writer_lock``): a state in PostgreSQL (``BOT_DATABASE_URL``) is
+shared by design, by processes on several machines, and takes no file lock.
+
 What this module does not do: coordinate several hosts or replicas sharing one database
 (flock is local to one machine's kernel; a network filesystem may not honour it).
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -74,6 +78,13 @@ class WriterLock:
             f"{who} is already running on {self.state_dir}/ ({pid}{since}); stop it, or use "
             f"`ethics-bot status` to look without writing. `{self.command}` did nothing."
         )
+
+
+def writer_lock(state_dir: str | Path, command: str, database_url: str | None) -> AbstractContextManager[object]:
+    """The state folder's writer lock for a SQLite state; nothing for a PostgreSQL one."""
+    if database_url:
+        return nullcontext()
+    return WriterLock(state_dir, command)
 
 
 def _read_holder(fd: int) -> dict[str, object]:

@@ -90,9 +90,10 @@ class OutboxPart(StorePart):
     def alert_counts(self) -> list[dict[str, Any]]:
         """Per channel: pending, sent and failed counts and the oldest pending alert's time."""
         rows = self._db.execute(
-            "SELECT channel, SUM(status IN ('pending', 'sending')) AS pending, SUM(status = 'sent') AS sent, "
-            "SUM(status = 'failed') AS failed, MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) "
-            "AS oldest_pending FROM alerts GROUP BY channel ORDER BY channel"
+            "SELECT channel, COUNT(CASE WHEN status IN ('pending', 'sending') THEN 1 END) AS pending, "
+            "COUNT(CASE WHEN status = 'sent' THEN 1 END) AS sent, COUNT(CASE WHEN status = 'failed' THEN 1 END) "
+            "AS failed, MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) AS oldest_pending "
+            "FROM alerts GROUP BY channel ORDER BY channel"
         ).fetchall()
         return [dict(row) for row in rows]
 

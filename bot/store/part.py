@@ -1,33 +1,34 @@
 """What every part of the store shares: the one connection, the transaction, time and match
 encoding. The parts (feeds.py, stories.py, outbox.py) are mixed into ``database.Store``; none of
-them opens a connection of its own, and sqlite3 objects never leave bot/store/.
+them opens a connection of its own, and no database library's objects leave bot/store/. The
+connection is backend.Connection, SQLite or PostgreSQL: the parts write SQL both accept.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from bot.core.models import Hit, Match, Span
+from bot.store.backend import Connection
 
 
 class StorePart:
     """The connection a part works on (set by ``database.Store``). Not thread-safe."""
 
-    _db: sqlite3.Connection
+    _db: Connection
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
+    def transaction(self) -> Iterator[Connection]:
+        self._db.begin()
         try:
             yield self._db
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
-        self._db.execute("COMMIT")
+        self._db.commit()
 
 
 def ts(dt: datetime | None) -> float | None:

@@ -1,4 +1,4 @@
-"""Stories in the store: what is new (the database decides, ``INSERT OR IGNORE`` on
+"""Stories in the store: what is new (the database decides, ``ON CONFLICT DO NOTHING`` on
 ``(feed_url, key)``), edits of known stories, and the alerts a poll queues, in the same
 transaction that records the stories, so a crash keeps both or loses both.
 
@@ -9,12 +9,12 @@ What this part does not do: match stories (bot/rules) or decide which reports ar
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.models import Match, Story
+from bot.store.backend import Connection
 from bot.store.clusters import file_story
 from bot.store.history import pack_body
 from bot.store.part import StorePart, by_channel, encode_matches, ts
@@ -72,9 +72,10 @@ class StoriesPart(StorePart):
         with self.transaction() as db:
             for cand in candidates:
                 s = cand.story
-                cur = db.execute(
-                    "INSERT OR IGNORE INTO stories(feed_url, key, source, link, title, summary, published, "
-                    "first_seen, content_hash, body_z, author, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserted = db.execute(
+                    "INSERT INTO stories(feed_url, key, source, link, title, summary, published, first_seen, "
+                    "content_hash, body_z, author, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO NOTHING RETURNING id",
                     (
                         feed_url,
                         s.key,
@@ -89,10 +90,10 @@ class StoriesPart(StorePart):
                         s.author,
                         json.dumps(list(s.tags)),
                     ),
-                )
-                if cur.rowcount == 1:
+                ).fetchall()
+                if inserted:
                     new += 1
-                    story_id = int(cur.lastrowid or 0)
+                    story_id = int(inserted[0][0])
                     fresh = alert_undated if s.published is None else s.published >= alert_since
                     if cand.matches and fresh:
                         queued += self._queue_new(db, story_id, s, cand.matches, now, dedup_window)
@@ -115,7 +116,7 @@ class StoriesPart(StorePart):
 
     def _queue_new(
         self,
-        db: sqlite3.Connection,
+        db: Connection,
         story_id: int,
         story: Story,
         matches: Sequence[Match],
@@ -154,7 +155,7 @@ class StoriesPart(StorePart):
             queued += 1
         return queued
 
-    def _queue_update(self, db: sqlite3.Connection, story_id: int, matches: Sequence[Match], now: datetime) -> int:
+    def _queue_update(self, db: Connection, story_id: int, matches: Sequence[Match], now: datetime) -> int:
         queued = 0
         for channel, group in by_channel(matches).items():
             parent = db.execute(
