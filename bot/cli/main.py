@@ -1,8 +1,10 @@
-"""Command line: ``ethics-bot run | once | check | test | eval | replay | feeds | status | feedback | health``.
+"""Command line: ``ethics-bot run | once | check | test | eval | replay | feeds | status | feedback | health
+| migrate-state``.
 
 Wires config, store, fetcher, matcher and notifier together; the work itself lives in the
 stage modules. Every command takes ``--rules`` (default ``$BOT_RULES`` or ``./rules.yaml``) and
-``--state`` (default ``$BOT_STATE`` or ``./state``). Exit codes: 0 success, 1 unhealthy or a
+``--state`` (default ``$BOT_STATE`` or ``./state``); ``$BOT_DATABASE_URL`` (postgresql://...)
+keeps the state in PostgreSQL instead of the state folder. Exit codes: 0 success, 1 unhealthy or a
 runtime failure, 2 invalid configuration or usage.
 """
 
@@ -20,6 +22,8 @@ from pathlib import Path
 from bot import __version__
 from bot.cli.feedback import add_parser as add_feedback_parser
 from bot.cli.feedback import cmd_feedback
+from bot.cli.migrate import add_parser as add_migrate_parser
+from bot.cli.migrate import cmd_migrate_state
 from bot.cli.replay import add_parser as add_replay_parser
 from bot.cli.replay import cmd_replay, flood_warning
 from bot.cli.reports import feeds_report, health_report, semantic_status, status_report
@@ -91,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--json", action="store_true")
     add_feedback_parser(sub, common)
     add_replay_parser(sub, base)  # its --rules is the edit to try; --current is the running file
+    add_migrate_parser(sub, base)
     feeds = sub.choices["feeds"]
     feeds.add_argument("action", nargs="?", choices=("import", "export"),
                        help="import: add an OPML file's feeds to rules.yaml (comments kept); export: write OPML 2.0")
@@ -206,6 +211,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "eval": _heavy("eval"),
     "feedback": cmd_feedback,
     "replay": cmd_replay,
+    "migrate-state": cmd_migrate_state,
 }
 
 

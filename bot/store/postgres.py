@@ -6,10 +6,11 @@ It runs the SQL the parts wrote for both backends, translating the few differenc
   automatic row id) becomes a ``BIGINT`` identity, ``INTEGER`` ``BIGINT``, ``REAL`` ``DOUBLE
   PRECISION`` (PostgreSQL's ``REAL`` is 4 bytes: a timestamp would lose its minutes) and ``BLOB``
   ``BYTEA``.
-Rows are read by index or by column name, as ``sqlite3.Row`` allows. The connection is in
-autocommit mode; ``begin`` opens a transaction (READ COMMITTED, PostgreSQL's default). The
-schema version is a one-row table ``schema_version``; migrations hold an advisory lock so that
-two processes starting at once do not both migrate.
+Text loses any NUL character (PostgreSQL text cannot hold one). Rows are read by index or by
+column name, as ``sqlite3.Row`` allows. The connection is in autocommit mode; ``begin`` opens a
+transaction (READ COMMITTED, PostgreSQL's default). The schema version is a one-row table
+``schema_version``; migrations hold an advisory lock so that two processes starting at once do
+not both migrate.
 
 What this module does not do: know the schema (database.py), or share work between replicas.
 psycopg is imported here only; its objects never leave bot/store/.
@@ -101,11 +102,11 @@ class PostgresConnection(Connection):
             raise StoreError(f"cannot connect to the state database {self.where}: {_first_line(exc)}") from exc
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return cast(Cursor, self._db.execute(translate(sql), params or None))
+        return cast(Cursor, self._db.execute(translate(sql), _clean(params) or None))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._db.cursor() as cur:
-            cur.executemany(translate(sql), rows)
+            cur.executemany(translate(sql), [_clean(row) for row in rows])
 
     def begin(self) -> None:
         self._db.execute("BEGIN")
@@ -156,6 +157,14 @@ class PostgresConnection(Connection):
         self._db.execute(
             f"SELECT setval(%s, COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)", (seq[0],)
         )
+
+
+def _clean(params: Sequence[Any]) -> Sequence[Any]:
+    """PostgreSQL text cannot hold NUL (SQLite's can): a feed that sends one (JSON Feed's
+    ``\\u0000``) loses that character rather than failing its whole poll."""
+    if any(isinstance(p, str) and "\x00" in p for p in params):
+        return [p.replace("\x00", "") if isinstance(p, str) else p for p in params]
+    return params
 
 
 def _first_line(exc: BaseException) -> str:
