@@ -6,11 +6,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
 ARGS   ?=
 
-.PHONY: run once check test lint bench docker-smoke clean help
+.PHONY: run once check test lint postgres bench docker-smoke clean help
 
 help:
 	@echo "make run     set up and run the bot on ./rules.yaml (alerts print here without Slack settings)"
 	@echo "make test    set up, lint, type-check, check the import contracts and run the test suite"
+	@echo "             (store tests run on SQLite and on a throwaway PostgreSQL, installed with apt if missing)"
 	@echo "make bench   run the benchmarks (results go in BENCHMARKS.md by hand)"
 	@echo "make check   validate rules.yaml"
 
@@ -41,7 +42,22 @@ lint: $(STAMP)
 	$(BIN)/mypy bot
 	$(BIN)/lint-imports --no-cache
 
-test: lint
+# The store's tests also run on a throwaway PostgreSQL cluster (tests/support/postgres.py), which
+# needs the server's programs (initdb, pg_ctl), not a running server. Debian puts them in
+# /usr/lib/postgresql/<version>/bin, off PATH. Installed with apt when missing and we are root,
+# without the package's default cluster; otherwise those tests skip (and fail under CI=true).
+postgres:
+	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing PostgreSQL (the store's tests start a throwaway cluster)"; \
+			mkdir -p /etc/postgresql-common/createcluster.d && \
+			echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/ethics-bot-tests.conf && \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+		else \
+			echo "PostgreSQL is not installed: the PostgreSQL store tests will skip (apt-get install postgresql)"; \
+		fi; }
+
+test: lint postgres
 	$(BIN)/pytest -q $(ARGS)
 
 bench: $(STAMP)
