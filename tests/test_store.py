@@ -253,3 +253,22 @@ def test_an_unreachable_postgresql_is_a_plain_error_that_never_shows_the_passwor
         Store(tmp_path, f"postgresql://bot:s3cret-pw@/bot?host={tmp_path}/nowhere")
     assert "s3cret-pw" not in str(caught.value)
     assert "postgresql://bot@/bot" in str(caught.value)
+
+
+def test_a_postgresql_connection_cut_by_the_server_is_replaced_at_the_next_statement(
+    tmp_path: Path, database_url: str
+) -> None:
+    import psycopg
+
+    st = Store(tmp_path, database_url)
+    st.set_mark("k", "before")
+    with psycopg.connect(database_url, autocommit=True) as admin:  # what a server restart does to it
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND pid <> pg_backend_pid()")
+    with pytest.raises(psycopg.OperationalError):
+        st.get_mark("k")
+    assert st.get_mark("k") == "before"
+    with pytest.raises(psycopg.OperationalError), st.transaction() as db:  # a break inside a transaction
+        db.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    st.set_mark("k", "after")
+    assert st.get_mark("k") == "after"

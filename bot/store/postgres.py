@@ -10,7 +10,8 @@ Text loses any NUL character (PostgreSQL text cannot hold one). Rows are read by
 column name, as ``sqlite3.Row`` allows. The connection is in autocommit mode; ``begin`` opens a
 transaction (READ COMMITTED, PostgreSQL's default). The schema version is a one-row table
 ``schema_version``; migrations hold an advisory lock so that two processes starting at once do
-not both migrate.
+not both migrate. A connection the server or the network broke is replaced at the next
+statement outside a transaction (the statement that met the break fails, as any error would).
 
 What this module does not do: know the schema (database.py), or share work between replicas.
 psycopg is imported here only; its objects never leave bot/store/.
@@ -93,23 +94,43 @@ class PostgresConnection(Connection):
 
     def __init__(self, url: str) -> None:
         self.where = describe(url)
-        options: dict[str, Any] = {} if "connect_timeout" in url else {"connect_timeout": CONNECT_TIMEOUT}
+        self._url = url
+        self._in_transaction = False
+        self._db = self._connect()
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        options: dict[str, Any] = {} if "connect_timeout" in self._url else {"connect_timeout": CONNECT_TIMEOUT}
         try:
-            self._db: psycopg.Connection[Any] = psycopg.connect(
-                url, autocommit=True, row_factory=_rows, **options
-            )
+            return psycopg.connect(self._url, autocommit=True, row_factory=_rows, **options)
         except psycopg.Error as exc:
             raise StoreError(f"cannot connect to the state database {self.where}: {_first_line(exc)}") from exc
 
+    def _live(self) -> psycopg.Connection[Any]:
+        """The connection; a new one when the old one broke (the server restarted, a proxy cut
+        it) outside a transaction. The statement that met the break has failed; the next works."""
+        if self._db.broken and not self._in_transaction:
+            self._db = self._connect()
+        return self._db
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
-        return cast(Cursor, self._db.execute(translate(sql), _clean(params) or None))
+        return cast(Cursor, self._live().execute(translate(sql), _clean(params) or None))
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        with self._db.cursor() as cur:
+        with self._live().cursor() as cur:
             cur.executemany(translate(sql), [_clean(row) for row in rows])
 
     def begin(self) -> None:
-        self._db.execute("BEGIN")
+        self._live().execute("BEGIN")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        self._in_transaction = False
+        self._db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self._in_transaction = False
+        if not self._db.broken:  # a broken connection's transaction is gone with it
+            self._db.execute("ROLLBACK")
 
     def close(self) -> None:
         self._db.close()
