@@ -35,6 +35,7 @@ from tests.conftest import (
     clean_env,
     minutes_ago,
     rss,
+    run_cli,
     write_rules,
 )
 from tests.support.fake_slack import FakeSlack
@@ -194,13 +195,14 @@ def wait_for(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
-def test_the_daemon_serves_metrics_and_healthz_then_exits_0_on_sigterm(tmp_path: Path) -> None:
+def test_the_daemon_serves_metrics_and_healthz_then_exits_0_on_sigterm(tmp_path: Path, store_url: str | None) -> None:
     port = free_port()
     with FeedServer() as feeds, FakeSlack() as slack:
         feeds.set_feed("/tech.xml", rss([SEED, HOCKEY]))
         rules = write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")])
+        database = {"BOT_DATABASE_URL": store_url} if store_url else {}
         env = clean_env({"SLACK_BOT_TOKEN": slack.token, "SLACK_API_URL": slack.api_url,
-                         "BOT_LOG_FORMAT": "json"})
+                         "BOT_LOG_FORMAT": "json", **database})
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--rules", str(rules),
              "--state", str(tmp_path / "state"), "--metrics-port", str(port), "--poll-tick", "1"],
@@ -219,6 +221,8 @@ def test_the_daemon_serves_metrics_and_healthz_then_exits_0_on_sigterm(tmp_path:
             health = httpx.get(f"{url}/healthz", timeout=5, trust_env=False)
             assert health.status_code == 200, health.text
             assert len(slack.messages) == 1
+            checked = run_cli("health", "--state", str(tmp_path / "state"), env=database)
+            assert checked.code == 0, checked.stdout + checked.stderr
 
             started = time.monotonic()
             proc.send_signal(signal.SIGTERM)
@@ -233,4 +237,4 @@ def test_the_daemon_serves_metrics_and_healthz_then_exits_0_on_sigterm(tmp_path:
                 proc.communicate()
     with pytest.raises(httpx.TransportError):
         httpx.get(f"{url}/metrics", timeout=2, trust_env=False)
-    assert os.path.exists(tmp_path / "state" / "bot.sqlite3")
+    assert os.path.exists(tmp_path / "state" / "bot.sqlite3") == (store_url is None)
