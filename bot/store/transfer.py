@@ -47,6 +47,20 @@ def copy_state(source: Store, target: Store) -> Copied:
             "database only, so nothing was copied. Point --to at a new database, or drop this one's "
             "tables if it holds nothing you need."
         )
+    try:
+        copied = _copy(source, target)
+    except target._db.errors as exc:  # a row the target refuses (say, an orphan the source kept)
+        raise StoreError(
+            f"the copy into {target.where} failed and was undone, nothing was copied: {str(exc).strip()}"
+        ) from exc
+    after = row_counts(target)
+    wrong = [f"{t}: {n} copied, {after[t]} found" for t, n in copied if after[t] != n]
+    if wrong:  # pragma: no cover - the transaction makes this a database fault
+        raise StoreError(f"the copy in {target.where} does not match the source: {'; '.join(wrong)}")
+    return Copied(tuple(copied))
+
+
+def _copy(source: Store, target: Store) -> list[tuple[str, int]]:
     copied: list[tuple[str, int]] = []
     with target.transaction() as out:
         for table in TABLES:
@@ -59,8 +73,4 @@ def copy_state(source: Store, target: Store) -> Copied:
                 count += len(rows)
             out.after_copy(table)
             copied.append((table, count))
-    after = row_counts(target)
-    wrong = [f"{t}: {n} copied, {after[t]} found" for t, n in copied if after[t] != n]
-    if wrong:  # pragma: no cover - the transaction above makes this a database fault
-        raise StoreError(f"the copy in {target.where} does not match the source: {'; '.join(wrong)}")
-    return Copied(tuple(copied))
+    return copied
