@@ -43,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 
 # The store's tests also run on a throwaway PostgreSQL cluster (tests/support/postgres.py), which
-# needs the server's programs (initdb, pg_ctl), not a running server. Debian puts them in
+# needs the server's programs (initdb, postgres), not a running server. Debian puts them in
 # /usr/lib/postgresql/<version>/bin, off PATH. Installed with apt when missing and we are root,
 # without the package's default cluster; otherwise those tests skip (and fail under CI=true).
 postgres:

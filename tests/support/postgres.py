@@ -1,10 +1,12 @@
 """A throwaway PostgreSQL cluster for the tests, and fixtures that give each test its own database.
 
 ``postgres_server`` (session-scoped) runs ``initdb`` in a temporary folder and starts the server
-on a Unix socket in that folder only (no TCP), with ``fsync=off``: its data dies with the session.
-PostgreSQL refuses to run as root, so under root the folder is handed to ``nobody`` and initdb,
-pg_ctl and the server run as that user. The binaries are found on PATH or under
-/usr/lib/postgresql/*/bin (the Debian layout; ``make test`` installs them with apt when missing).
+on a Unix socket in that folder only (no TCP), with ``fsync=off``: its data dies with the session,
+and so does the server, even when the test process is killed (a parent-death signal), and the
+next session removes the folder a killed one left. PostgreSQL refuses to run as root, so under
+root the folder is handed to ``nobody`` and initdb and the server run as that user. The programs
+are found on PATH or under /usr/lib/postgresql/*/bin (the Debian layout; ``make test`` installs
+them with apt when missing).
 
 ``store_url`` is parametrized over both backends: ``None`` for SQLite (the state folder), or the
 address of a fresh, empty database on the throwaway server. ``database_url`` is the PostgreSQL one
@@ -14,21 +16,26 @@ under CI (``CI=true``), where they fail: CI must test both backends.
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 BACKENDS = ("sqlite", "postgresql")
+PREFIX = "ethics-bot-pg-"
 
 
 def find_bin(name: str) -> str | None:
@@ -55,8 +62,7 @@ class PostgresServer:
     """A running throwaway cluster reachable on the Unix socket in ``folder``."""
 
     folder: Path
-    bin_dir: Path
-    user: str | None  # the unprivileged user it runs as (None: ourselves)
+    process: subprocess.Popen[bytes]
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def url(self, dbname: str) -> str:
@@ -72,43 +78,87 @@ class PostgresServer:
         return self.url(name)
 
     def stop(self) -> None:
-        _run(self.user, [str(self.bin_dir / "pg_ctl"), "-D", str(self.folder / "data"), "-m", "immediate",
-                         "-w", "stop"], check=False)
+        """Immediate shutdown (SIGQUIT): the data is thrown away anyway."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGQUIT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
-def _run(user: str | None, argv: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, user=user, group=(pwd.getpwnam(user).pw_gid if user else None),
-                          extra_groups=[] if user else None, capture_output=True, text=True, check=check,
-                          timeout=120, cwd="/")
+def _as(user: str | None) -> dict[str, Any]:
+    if user is None:
+        return {}
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+
+
+def _die_with_us() -> None:
+    """In the server's process, before exec: an immediate shutdown when the test process dies,
+    however it dies (SIGKILL, a timeout), so a killed session leaves no server behind."""
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGQUIT)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _sweep() -> None:
+    """Remove the folders of earlier sessions whose test process is gone (their servers died
+    with them, see ``_die_with_us``)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (OSError, ValueError):
+            continue  # not ours to judge: no or unreadable owner file, or a process we may not signal
 
 
 def start_server() -> PostgresServer:
     initdb = find_bin("initdb")
-    if initdb is None or find_bin("pg_ctl") is None:
+    postgres = find_bin("postgres")
+    if initdb is None or postgres is None:
         _unavailable("PostgreSQL is not installed (no initdb on PATH or under /usr/lib/postgresql/*/bin)")
     try:
-        import psycopg  # noqa: F401
+        import psycopg
     except ImportError:
         _unavailable("psycopg is not installed (pip install 'psycopg[binary]>=3.1')")
-    bin_dir = Path(str(initdb)).resolve().parent
+    _sweep()
     user = "nobody" if os.geteuid() == 0 else None
-    folder = Path(tempfile.mkdtemp(prefix="ethics-bot-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+    (folder / "owner.pid").write_text(str(os.getpid()))
     if user:
         entry = pwd.getpwnam(user)
         os.chown(folder, entry.pw_uid, entry.pw_gid)
-    data = folder / "data"
+    data, log = folder / "data", folder / "server.log"
     try:
-        _run(user, [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-locale",
-                    "-E", "UTF8", "--no-sync"])
-        options = f"-k {folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off " \
-                  "-c full_page_writes=off -c max_connections=200"
-        _run(user, [str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(folder / "server.log"),
-                    "-w", "-t", "60", "start"])
+        subprocess.run([str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "--no-locale", "-E", "UTF8",
+                        "--no-sync"], capture_output=True, text=True, check=True, timeout=120, cwd="/", **_as(user))
     except subprocess.CalledProcessError as exc:
-        log = (folder / "server.log").read_text(errors="replace") if (folder / "server.log").exists() else ""
         shutil.rmtree(folder, ignore_errors=True)
-        pytest.fail(f"the throwaway PostgreSQL did not start: {exc.stderr or exc.stdout}\n{log[-2000:]}", pytrace=False)
-    return PostgresServer(folder, bin_dir, user)
+        pytest.fail(f"initdb failed for the throwaway PostgreSQL: {exc.stderr or exc.stdout}", pytrace=False)
+    with open(log, "wb") as out:  # the server writes its log here; it is not our child's stdout
+        process = subprocess.Popen(
+            [str(postgres), "-D", str(data), "-k", str(folder), "-c", "listen_addresses=", "-c", "fsync=off",
+             "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=200"],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd="/", preexec_fn=_die_with_us,
+            **_as(user),
+        )
+    server = PostgresServer(folder, process)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            psycopg.connect(server.url("postgres"), connect_timeout=2).close()
+            return server
+        except psycopg.OperationalError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                server.stop()
+                text = log.read_text(errors="replace")[-2000:]
+                shutil.rmtree(folder, ignore_errors=True)
+                pytest.fail(f"the throwaway PostgreSQL did not start:\n{text}", pytrace=False)
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
