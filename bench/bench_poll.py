@@ -48,6 +48,7 @@ lets 64 x 4 = 256 requests through, more than the overall limit of 50, as with m
     .venv/bin/python bench/bench_poll.py --sizes 100,1000 --repeat 3   # medians of 3 bot runs
     .venv/bin/python bench/bench_poll.py --sizes 100,1000,10000
     .venv/bin/python bench/bench_poll.py --corpus generated,real --sizes 1000   # both corpora
+    .venv/bin/python bench/bench_poll.py --sizes 1000 --postgres   # the state in a throwaway PostgreSQL
 
 When N exceeds ``--baseline-sample`` (1,000), the baseline polls every k-th feed only (a sample of
 that size) and its wall and CPU figures are multiplied by k; the table says so on those rows.
@@ -70,7 +71,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = Path(__file__).resolve().parent
@@ -277,6 +278,40 @@ def child_env() -> dict[str, str]:
     return env
 
 
+class Postgres:
+    """``--postgres``: the state in a throwaway PostgreSQL (tests/support/postgres.py), a fresh
+    database per state folder, so a cold run starts empty and the warm run continues it. The
+    server's CPU is not the child's (it is this harness's child): each run reads it apart, as
+    the postmaster's own and its reaped backends' ticks (/proc/<pid>/stat)."""
+
+    server: Any = None
+    urls: ClassVar[dict[str, str]] = {}
+
+    @classmethod
+    def start(cls) -> None:
+        sys.path.insert(0, str(ROOT))
+        from tests.support.postgres import start_server
+
+        cls.server = start_server()
+
+    @classmethod
+    def env(cls, state: Path) -> dict[str, str]:
+        env = child_env()
+        if cls.server is not None:
+            if str(state) not in cls.urls:
+                cls.urls[str(state)] = cls.server.new_database()
+            env["BOT_DATABASE_URL"] = cls.urls[str(state)]
+        return env
+
+    @classmethod
+    def cpu(cls) -> float:
+        if cls.server is None:
+            return 0.0
+        with open(f"/proc/{cls.server.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+
+
 def log_events(path: Path, names: set[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     warnings = 0
@@ -296,8 +331,10 @@ def log_events(path: Path, names: set[str]) -> dict[str, dict[str, Any]]:
 def run_bot(label: str, n: int, rules: Path, state: Path, work: Path) -> Run:
     log_path = work / f"{label}.log"
     cmd = [str(BOT), "once", "--rules", str(rules), "--state", str(state), "--log-format", "json", "--drain", "30"]
+    db_cpu = Postgres.cpu()
     with open(log_path, "w") as log, open(os.devnull, "w") as devnull:
-        run = measure(label, cmd, n, env=child_env(), stdout=devnull, stderr=log)
+        run = measure(label, cmd, n, env=Postgres.env(state), stdout=devnull, stderr=log)
+    time.sleep(0.5)  # the backend exits when the bot disconnects; let the postmaster reap it
     events = log_events(log_path, {"poll_done", "once_done"})
     poll, done = events.get("poll_done", {}), events.get("once_done", {})
     run.facts = {
@@ -308,6 +345,8 @@ def run_bot(label: str, n: int, rules: Path, state: Path, work: Path) -> Run:
         "pending": done.get("pending"),
         "log_errors": events["_errors"]["count"],
     }
+    if Postgres.server is not None:
+        run.facts["db_cpu"] = Postgres.cpu() - db_cpu
     if run.exit_code != 0:
         tail = log_path.read_text(errors="replace")[-2000:]
         raise SystemExit(f"ethics-bot once failed ({run.exit_code}) for {label}:\n{tail}")
@@ -472,6 +511,8 @@ def table(results: list[dict[str, Any]]) -> str:
                     alerts = f"{r['facts']['alerts']} / {expected} (sent {r['facts']['sent']})"
                 errors = r["facts"]["failed"]
                 label = r["label"]
+                if "db_cpu" in r["facts"]:  # --postgres: the server's share, not in the CPU column
+                    label += f" on PostgreSQL (+{r['facts']['db_cpu']:.2f} CPU s in the server)"
             rows.append(
                 f"| {res['n']:,} | {label} | {wall} | {r['cpu']:.2f} | {r['cpu_per_1000']:.2f} | "
                 f"{r['rss_mb']:.0f} | {r['tree_rss_mb']:.0f} | {ratio} | {served} | {alerts} | {errors} | "
@@ -582,7 +623,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-dir", help="folder of real documents (default ../shared/feeds/real)")
     p.add_argument("--keep-rules", metavar="FILE", help="also write the bench rules.yaml here (for profiling)")
     p.add_argument("--json", metavar="FILE", help="also write the raw figures here")
+    p.add_argument("--postgres", action="store_true",
+                   help="keep the bot's state in a throwaway PostgreSQL (BOT_DATABASE_URL) instead of SQLite")
     args = p.parse_args(argv)
+    if args.postgres:
+        Postgres.start()
+    try:
+        return _main(args, argv)
+    finally:
+        if Postgres.server is not None:
+            Postgres.server.stop()
+            import shutil
+
+            shutil.rmtree(Postgres.server.folder, ignore_errors=True)
+
+
+def _main(args: argparse.Namespace, argv: list[str]) -> int:
     if not BOT.exists():
         raise SystemExit(f"{BOT} not found: run `make test` or `pip install -e .` in .venv first")
     corpora = [c.strip() for c in args.corpus.split(",") if c.strip()]
