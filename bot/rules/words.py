@@ -239,14 +239,14 @@ class Document:
     texts: tuple[str, ...]  # one per name in ALL_FIELDS: the text fields, then the feed's metadata
 
     @cached_property
-    def fields(self) -> tuple[FieldTokens, ...]:
+    def fields(self) -> Sequence[FieldTokens]:
         return tuple(tokenize_field(n, t) for n, t in zip(ALL_FIELDS, self.texts, strict=True))
 
     def field(self, name: str) -> FieldTokens:
         return self.fields[ALL_FIELDS.index(name)]
 
     @cached_property
-    def lede_ends(self) -> tuple[int, ...]:
+    def lede_ends(self) -> Sequence[int]:
         """Per field, how many of its first words are in the story's lede (see ``lede_length``):
         the whole title; the opening of the summary; the opening of the body only when the
         summary has no words (a feed that carries the article alone). The metadata fields
