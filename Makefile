@@ -46,6 +46,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_match_synthetic.py
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_latency.py

@@ -26,6 +26,7 @@ imports ``ahocorasick``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick
@@ -39,6 +40,7 @@ from bot.rules.words import Document, WordPattern
 Found = set[int]  # the pattern numbers a story holds
 Result = tuple[bool, Sequence[Occ]]
 Evaluator = Callable[[Found, Document, Trace], Result]
+_second = itemgetter(1)
 _FALSE: Result = (False, ())
 _TRUE: Result = (True, ())
 
@@ -77,7 +79,7 @@ class Program:
         """The numbers of the patterns in a space-padded stream of word keys."""
         if self.automaton is None:
             return set()
-        return {number for _end, number in self.automaton.iter(stream)}
+        return set(map(_second, self.automaton.iter(stream)))
 
     def candidates(self, found: Found) -> list[int]:
         """Indexes (ascending) of the queries whose every requirement set ``found`` meets."""

@@ -21,33 +21,65 @@ It knows nothing of queries or rules (``bot.rules.program`` decides the extents)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import accumulate, chain
+from operator import itemgetter
 from typing import overload
 
 from bot.core.models import ALL_FIELDS
-from bot.rules.words import APOSTROPHES, LEDE_WORDS, WORD_RE, Document, FieldTokens, lede_length, normalize
+from bot.rules.words import (
+    APOSTROPHES,
+    LEDE_WORDS,
+    MARK_RANGES,
+    WORD_RE,
+    Document,
+    FieldTokens,
+    lede_length,
+    normalize,
+)
 
-# A word starts at the first character that can start one ([^\W_]): everything before it is gap.
+# (gap, word) pairs: a word starts at the first character that can start one ([^\W_]), so
+# everything before it is gap. The same expression as WORD_RE, in three forms: the full one;
+# one without the combining marks, for text that has none (twice as fast); and one for
+# lower-cased ASCII text.
 _PAIR_RE = re.compile(rf"([\W_]*)({WORD_RE.pattern})")
+_PAIR_NO_MARKS_RE = re.compile(rf"([\W_]*)([^\W_]\w*(?:[{APOSTROPHES}][^\W_]\w*)*)")
+_PAIR_ASCII_RE = re.compile(r"([^a-z0-9]*)([a-z0-9][a-z0-9_]*(?:'[a-z0-9][a-z0-9_]*)*)")
+# Whether a text holds a combining mark, asked in two steps because a character class that
+# reaches past U+FFFF is tested range by range: the marks of the Basic Multilingual Plane (one
+# table lookup), then each character past it, if any.
+_BMP_MARK_RE = re.compile("[" + "".join(r for r in MARK_RANGES if r < "\U00010000") + "]")
+_ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
 _ASCII_LOWER = re.compile("[a-z]")
 
 NONE, LEDE, FULL = 0, 1, 2  # how far rules read a field (``StoryView`` extents)
 _LEDE_LIMIT = LEDE_WORDS + 1  # lede_length reads one word past the budget
 
 
-def _pairs(text: str, limit: int | None) -> list[tuple[str, str]]:
-    """The (gap, word) pairs of ``text``: all of them, or at least the first ``limit``."""
+def _findall(text: str, end: int, ascii_text: bool) -> list[tuple[str, str]]:
+    """The (gap, word) pairs of ``text[:end]``, ``text`` lower-cased when ``ascii_text``."""
+    if ascii_text:
+        return _PAIR_ASCII_RE.findall(text, 0, end)
+    if _BMP_MARK_RE.search(text, 0, end) or any(
+        unicodedata.category(c).startswith("M") for c in _ASTRAL_RE.findall(text, 0, end)
+    ):
+        return _PAIR_RE.findall(text, 0, end)
+    return _PAIR_NO_MARKS_RE.findall(text, 0, end)
+
+
+def _pairs(text: str, limit: int | None, ascii_text: bool) -> list[tuple[str, str]]:
+    """The (gap, word) pairs of ``text``: all of them, or the first ``limit``."""
     if limit is None:
-        return _PAIR_RE.findall(text)
+        return _findall(text, len(text), ascii_text)
     if limit == 0:
         return []
     end = max(64, limit * 10)
     while True:
         if end >= len(text):
-            return _PAIR_RE.findall(text)[:limit]
-        pairs = _PAIR_RE.findall(text, 0, end)
+            return _findall(text, len(text), ascii_text)[:limit]
+        pairs = _findall(text, end, ascii_text)
         if len(pairs) > limit:  # the last pair may be cut by ``end``; the first ``limit`` are whole
             return pairs[:limit]
         end *= 4
@@ -64,10 +96,10 @@ def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldToken
     """The first ``limit`` words of a field (all with None), as ``tokenize_field`` gives them.
     ``shouting`` is the whole field's when ``limit`` is at least 3."""
     ascii_text = text.isascii()
-    pairs = _pairs(text.lower() if ascii_text else text, limit)
+    pairs = _pairs(text.lower() if ascii_text else text, limit, ascii_text)
     offsets = list(accumulate(map(len, chain.from_iterable(pairs))))
     starts, ends = offsets[0::2], offsets[1::2]
-    words = [w for _gap, w in pairs]
+    words = list(map(itemgetter(1), pairs))
     if ("'" in text if ascii_text else any(a in text for a in APOSTROPHES)):
         for i, w in enumerate(words):
             if len(w) > 2 and w[-1] in "sS" and w[-2] in APOSTROPHES:  # possessive (stem_end)
@@ -76,14 +108,7 @@ def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldToken
         keys = [w.replace("'", "") for w in words] if ascii_text else list(map(normalize, words))
     else:
         keys = words if ascii_text else list(map(normalize, words))
-    index: dict[str, list[int]] = {}
-    for i, key in enumerate(keys):
-        found = index.get(key)
-        if found is None:
-            index[key] = [i]
-        else:
-            found.append(i)
-    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index, _shouting(text, len(keys)))
+    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), _shouting(text, len(keys)))
 
 
 class _Fields(Sequence[FieldTokens]):
