@@ -233,8 +233,8 @@ class _Parser:
         # The metadata fields (source:, author:, url:, tag:) are reached only by their own scope.
         top = scope == self.unscoped
         base = _EVERYWHERE if top else scope
-        if tok.text == LEDE:
-            scoped = Scope(base.fields, True)
+        if tok.text == LEDE:  # only the text fields have a lede: lede: in source: never matches
+            scoped = Scope(tuple(f for f in base.fields if f < len(FIELDS)), True)
         else:
             reach = range(len(ALL_FIELDS)) if top else base.fields
             scoped = Scope(tuple(f for f in reach if ALL_FIELDS[f] == tok.text), base.lede)
