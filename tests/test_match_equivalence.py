@@ -6,6 +6,8 @@ corpus. Its tokeniser gives the words ``tokenize_field`` gives, as far as it rea
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -197,6 +199,9 @@ def test_every_real_story_matches_as_before() -> None:
 @given(st.one_of(TEXT, LONG, st.text()), st.one_of(st.none(), st.integers(0, 130)))
 @example("x's A’s b'S. Ab's", None)
 @example("ABC DEF GHI jkl", 2)
+@example("ǅ ABC DEF GHI", None)
+@example("ABC DEF GHI ß", None)
+@example("ᾈ ΑΒΓ ΔΕΖ", 61)
 @example("Cafe\u0301 \U0001d167x e\U0001d167 \U0001f600 _a a_ 'b' c'", None)
 def test_the_tokeniser_reads_words_as_tokenize_field_does(text: str, limit: int | None) -> None:
     full = tokenize_field("summary", text)
@@ -208,3 +213,8 @@ def test_the_tokeniser_reads_words_as_tokenize_field_does(text: str, limit: int 
     assert part.index == {k: [p for p in ps if p < n] for k, ps in full.index.items() if ps[0] < n}
     if limit is None or limit >= 3:
         assert part.shouting == full.shouting
+
+
+def test_every_title_case_letter_is_in_the_basic_plane() -> None:
+    """The shouting test lists the title-case letters of U+0000-U+FFFF only."""
+    assert not [c for c in map(chr, range(0x10000, sys.maxunicode + 1)) if unicodedata.category(c) == "Lt"]

@@ -3,9 +3,9 @@ it, and only when first asked for.
 
 ``tokenize_words`` splits the first ``limit`` words of a field exactly as
 ``bot.rules.words.tokenize_field`` splits the whole field (the same words, spans and keys, in
-the same order), with the regular-expression engine doing the per-word work: one ``findall``
-returns (gap, word) pairs and the spans are their running lengths, so no Python code runs per
-word for plain ASCII text.
+the same order), with the regular-expression engine doing the per-word work: one ``split``
+(stopping after ``limit`` words) returns the gaps and words in turn and the spans are their
+running lengths, so no Python code runs per word for ASCII text without apostrophes.
 
 ``StoryView`` is a ``Document`` whose fields are tokenised on demand, each to the extent the rule
 set can read (``Extent``): the whole field, its lede (the first ``LEDE_WORDS + 1`` words, which
@@ -24,8 +24,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import cached_property
-from itertools import accumulate, chain
-from operator import itemgetter
+from itertools import accumulate
 from typing import overload
 
 from bot.core.models import ALL_FIELDS
@@ -40,54 +39,54 @@ from bot.rules.words import (
     normalize,
 )
 
-# (gap, word) pairs: a word starts at the first character that can start one ([^\W_]), so
-# everything before it is gap. The same expression as WORD_RE, in three forms: the full one;
-# one without the combining marks, for text that has none (twice as fast); and one for
-# lower-cased ASCII text.
-_PAIR_RE = re.compile(rf"([\W_]*)({WORD_RE.pattern})")
-_PAIR_NO_MARKS_RE = re.compile(rf"([\W_]*)([^\W_]\w*(?:[{APOSTROPHES}][^\W_]\w*)*)")
-_PAIR_ASCII_RE = re.compile(r"([^a-z0-9]*)([a-z0-9][a-z0-9_]*(?:'[a-z0-9][a-z0-9_]*)*)")
-# Whether a text holds a combining mark, asked in two steps because a character class that
-# reaches past U+FFFF is tested range by range: the marks of the Basic Multilingual Plane (one
-# table lookup), then each character past it, if any.
+# Splitting on the words (one capturing group) gives [gap, word, gap, word, ..., rest]: a word
+# starts at the first character that can start one ([^\W_]). The same expression as WORD_RE, in
+# three forms: the full one; one without the combining marks, exact on text that has none near
+# the words it finds (twice as fast: a character class reaching past U+FFFF is tested range by
+# range); and one for lower-cased ASCII text.
+_SPLIT_RE = re.compile(f"({WORD_RE.pattern})")
+_SPLIT_NO_MARKS_RE = re.compile(rf"([^\W_]\w*(?:[{APOSTROPHES}][^\W_]\w*)*)")
+_SPLIT_ASCII_RE = re.compile(r"([a-z0-9][a-z0-9_]*(?:'[a-z0-9][a-z0-9_]*)*)")
+# Whether a text holds a combining mark, asked in two steps: the marks of the Basic Multilingual
+# Plane (one table lookup per character), then each character past it, if any.
 _BMP_MARK_RE = re.compile("[" + "".join(r for r in MARK_RANGES if r < "\U00010000") + "]")
 _ASTRAL_RE = re.compile("[\U00010000-\U0010FFFF]")
-_ASCII_LOWER = re.compile("[a-z]")
+_POSSESSIVE_RE = re.compile(f"[{APOSTROPHES}][sS]")
+# Every title-case letter (category Lt: all in the Basic Multilingual Plane).
+_TITLECASE_RE = re.compile("[" + "".join(c for c in map(chr, range(0x10000)) if unicodedata.category(c) == "Lt") + "]")
 
 NONE, LEDE, FULL = 0, 1, 2  # how far rules read a field (``StoryView`` extents)
 _LEDE_LIMIT = LEDE_WORDS + 1  # lede_length reads one word past the budget
 
 
-def _findall(text: str, end: int, ascii_text: bool) -> list[tuple[str, str]]:
-    """The (gap, word) pairs of ``text[:end]``, ``text`` lower-cased when ``ascii_text``."""
-    if ascii_text:
-        return _PAIR_ASCII_RE.findall(text, 0, end)
-    if _BMP_MARK_RE.search(text, 0, end) or any(
-        unicodedata.category(c).startswith("M") for c in _ASTRAL_RE.findall(text, 0, end)
-    ):
-        return _PAIR_RE.findall(text, 0, end)
-    return _PAIR_NO_MARKS_RE.findall(text, 0, end)
+def _has_marks(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` holds a combining mark."""
+    if _BMP_MARK_RE.search(text, 0, end):
+        return True
+    return any(unicodedata.category(c).startswith("M") for c in _ASTRAL_RE.findall(text, 0, end))
 
 
-def _pairs(text: str, limit: int | None, ascii_text: bool) -> list[tuple[str, str]]:
-    """The (gap, word) pairs of ``text``: all of them, or the first ``limit``."""
-    if limit is None:
-        return _findall(text, len(text), ascii_text)
-    if limit == 0:
-        return []
-    end = max(64, limit * 10)
-    while True:
-        if end >= len(text):
-            return _findall(text, len(text), ascii_text)[:limit]
-        pairs = _findall(text, end, ascii_text)
-        if len(pairs) > limit:  # the last pair may be cut by ``end``; the first ``limit`` are whole
-            return pairs[:limit]
-        end *= 4
+def _split(text: str, limit: int | None) -> list[str]:
+    """[gap, word, ..., rest] of the first ``limit`` words of ``text`` (all with None)."""
+    if text.isascii():
+        return _SPLIT_ASCII_RE.split(text.lower(), limit or 0)
+    parts = _SPLIT_NO_MARKS_RE.split(text, limit or 0)
+    # A mark after a word's last character would have continued it: check up to one past the
+    # last word found (marks elsewhere are gaps to both expressions).
+    if len(parts) > 1 and _has_marks(text, len(text) - len(parts[-1]) + 1):
+        parts = _SPLIT_RE.split(text, limit or 0)
+    return parts
 
 
 def _shouting(text: str, count: int) -> bool:
-    """``tokenize_field``'s test for an all-capitals field, answered early for ordinary text."""
-    if count < 3 or _ASCII_LOWER.search(text):
+    """``tokenize_field``'s test for an all-capitals field (at least 3 words, no lower-case
+    character, an upper-case one), in C: ``str.isupper`` answers the same unless a title-case
+    character (``ǅ``) is present, which it also refuses."""
+    if count < 3:
+        return False
+    if text.isupper():
+        return True
+    if _TITLECASE_RE.search(text) is None:
         return False
     return not any(c.islower() for c in text) and any(c.isupper() for c in text)
 
@@ -95,19 +94,24 @@ def _shouting(text: str, count: int) -> bool:
 def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldTokens:
     """The first ``limit`` words of a field (all with None), as ``tokenize_field`` gives them.
     ``shouting`` is the whole field's when ``limit`` is at least 3."""
+    if limit == 0:
+        return FieldTokens(name, text, (), (), (), False)
+    parts = _split(text, limit)
+    n = len(parts) // 2
+    offsets = list(accumulate(map(len, parts)))
+    starts, ends, words = offsets[0 : 2 * n : 2], offsets[1 : 2 * n : 2], parts[1::2]
     ascii_text = text.isascii()
-    pairs = _pairs(text.lower() if ascii_text else text, limit, ascii_text)
-    offsets = list(accumulate(map(len, chain.from_iterable(pairs))))
-    starts, ends = offsets[0::2], offsets[1::2]
-    words = list(map(itemgetter(1), pairs))
-    if ("'" in text if ascii_text else any(a in text for a in APOSTROPHES)):
+    if _POSSESSIVE_RE.search(text, 0, len(text) - len(parts[-1]) + 2):
         for i, w in enumerate(words):
             if len(w) > 2 and w[-1] in "sS" and w[-2] in APOSTROPHES:  # possessive (stem_end)
                 words[i] = w[:-2]
                 ends[i] -= 2
-        keys = [w.replace("'", "") for w in words] if ascii_text else list(map(normalize, words))
+    if not ascii_text:
+        keys = list(map(normalize, words))
+    elif "'" in text:
+        keys = [w.replace("'", "") for w in words]
     else:
-        keys = words if ascii_text else list(map(normalize, words))
+        keys = words
     return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), _shouting(text, len(keys)))
 
 
