@@ -18,8 +18,8 @@ from bot.config.load import load_config
 from bot.core.errors import FeedParseError, QuerySyntaxError
 from bot.core.models import Rule, Story
 from bot.rules.match import RuleSet, compile_config, compile_rules, explain_story, match_story
-from bot.rules.view import tokenize_words
-from bot.rules.words import tokenize_field
+from bot.rules.view import lede_words, tokenize_words
+from bot.rules.words import lede_length, tokenize_field
 from tests.support import reference_matcher as reference
 
 REPO = Path(__file__).resolve().parents[1]
@@ -218,3 +218,20 @@ def test_the_tokeniser_reads_words_as_tokenize_field_does(text: str, limit: int 
 def test_every_title_case_letter_is_in_the_basic_plane() -> None:
     """The shouting test lists the title-case letters of U+0000-U+FFFF only."""
     assert not [c for c in map(chr, range(0x10000, sys.maxunicode + 1)) if unicodedata.category(c) == "Lt"]
+
+
+SENTENCES = st.lists(
+    st.tuples(st.sampled_from(WORDS + ["word"] * 20), st.sampled_from([*SEPARATORS, ".) ", "?” ", "! ", ". a "])),
+    min_size=55,
+    max_size=130,
+).map(lambda pairs: "".join(w + s for w, s in pairs))
+
+
+@settings(max_examples=300, deadline=None)
+@given(SENTENCES)
+@example(" ".join(["word"] * 61))
+@example("Mr. Smith met J. Doe. " + " ".join(["word"] * 70))
+def test_the_lede_ends_where_lede_length_says(text: str) -> None:
+    toks = tokenize_field("summary", text)
+    assert lede_words(toks) == lede_length(toks)
+    assert lede_words(tokenize_words("summary", text, 61)) == lede_length(toks)
