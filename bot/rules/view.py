@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import accumulate
 from typing import overload
@@ -94,11 +94,60 @@ def _shouting(text: str, count: int) -> bool:
     return not any(c.islower() for c in text) and any(c.isupper() for c in text)
 
 
+class _Positions(Mapping[str, list[int]]):
+    """``FieldTokens.index`` without building it: the positions of a key are found when first
+    asked for, by searching the space-joined keys (C code) and counting the spaces before each
+    hit, so a long field costs a scan per key looked up rather than Python work per word."""
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        self._keys = keys
+        self._joined = ""
+        self._found: dict[str, list[int]] = {}
+
+    def _scan(self, key: str) -> list[int]:
+        if not self._joined:
+            self._joined = " " + " ".join(self._keys) + " "
+        joined, pattern, out = self._joined, f" {key} ", []
+        at, spaces, counted = joined.find(pattern), 0, 0
+        while at >= 0:
+            spaces += joined.count(" ", counted, at + 1)
+            counted = at + 1
+            out.append(spaces - 1)  # word n follows the (n + 1)th space
+            at = joined.find(pattern, at + len(key) + 1)
+        return out
+
+    def get(self, key: str, default: list[int] | None = None) -> list[int] | None:  # type: ignore[override]
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self._scan(key)
+        return found or default
+
+    def __getitem__(self, key: str) -> list[int]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(self._keys))
+
+    def __len__(self) -> int:
+        return len(set(self._keys))
+
+
+class _ViewTokens(FieldTokens):
+    """FieldTokens whose index is looked up key by key (``_Positions``)."""
+
+    @cached_property
+    def index(self) -> Mapping[str, list[int]]:
+        return _Positions(self.keys)
+
+
 def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldTokens:
     """The first ``limit`` words of a field (all with None), as ``tokenize_field`` gives them.
     ``shouting`` is the whole field's when ``limit`` is at least 3."""
     if limit == 0:
-        return FieldTokens(name, text, (), (), (), False)
+        return _ViewTokens(name, text, (), (), (), False)
     parts = _split(text, limit)
     n = len(parts) // 2
     offsets = list(accumulate(map(len, parts)))
@@ -115,7 +164,7 @@ def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldToken
         keys = [w.replace("'", "") for w in words]
     else:
         keys = words
-    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), _shouting(text, len(keys)))
+    return _ViewTokens(name, text, tuple(starts), tuple(ends), tuple(keys), _shouting(text, len(keys)))
 
 
 def lede_words(toks: FieldTokens) -> int:

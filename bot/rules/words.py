@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -110,7 +110,7 @@ class FieldTokens:
     _prefix_cache: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
-    def index(self) -> dict[str, list[int]]:
+    def index(self) -> Mapping[str, list[int]]:
         """Key -> the positions (ascending) of the words with that key; built on first use."""
         index: dict[str, list[int]] = {}
         for i, key in enumerate(self.keys):
