@@ -19,8 +19,7 @@ Compiling walks every query tree (``bot.rules.tree``) once and
 The verdicts and occurrences are those of ``Query.evaluate(doc, explain=False)`` (a term's
 patterns are necessary for it to hold, so skipping never changes a truth value;
 tests/test_match_equivalence.py holds the two equal). Explanations (``Query.evaluate`` with a
-trace) are not made here. Pure: no I/O; the only module besides ``bot.rules.match`` that
-imports ``ahocorasick``.
+trace) are not made here. Pure: no I/O; the only module that imports ``ahocorasick``.
 """
 
 from __future__ import annotations
