@@ -26,7 +26,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
 from itertools import accumulate
-from typing import overload
+from typing import NamedTuple, overload
 
 from bot.core.models import ALL_FIELDS
 from bot.rules.words import (
@@ -143,28 +143,51 @@ class _ViewTokens(FieldTokens):
         return _Positions(self.keys)
 
 
-def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldTokens:
-    """The first ``limit`` words of a field (all with None), as ``tokenize_field`` gives them.
-    ``shouting`` is the whole field's when ``limit`` is at least 3."""
+class _Words(NamedTuple):
+    """A field's words as the prefilter needs them (keys), and what spans are made from."""
+
+    parts: list[str]  # [gap, word, ..., rest]: the words as read, possessives included
+    keys: list[str]
+    possessive: list[int]  # the words whose "'s" the keys leave out
+
+
+_NO_WORDS = _Words([""], [], [])
+
+
+def _read(text: str, limit: int | None) -> _Words:
+    """The keys of the first ``limit`` words of ``text`` (all with None)."""
     if limit == 0:
-        return _ViewTokens(name, text, (), (), (), False)
+        return _NO_WORDS
     parts = _split(text, limit)
-    n = len(parts) // 2
-    offsets = list(accumulate(map(len, parts)))
-    starts, ends, words = offsets[0 : 2 * n : 2], offsets[1 : 2 * n : 2], parts[1::2]
-    ascii_text = text.isascii()
+    words, possessive = parts[1::2], []
     if _POSSESSIVE_RE.search(text, 0, len(text) - len(parts[-1]) + 2):
         for i, w in enumerate(words):
             if len(w) > 2 and w[-1] in "sS" and w[-2] in APOSTROPHES:  # possessive (stem_end)
                 words[i] = w[:-2]
-                ends[i] -= 2
-    if not ascii_text:
+                possessive.append(i)
+    if not text.isascii():
         keys = list(map(normalize, words))
     elif "'" in text:
         keys = [w.replace("'", "") for w in words]
     else:
         keys = words
+    return _Words(parts, keys, possessive)
+
+
+def _tokens(name: str, text: str, words: _Words) -> FieldTokens:
+    """The spans of ``words`` (read from ``text``) as FieldTokens."""
+    parts, keys = words.parts, words.keys
+    offsets = list(accumulate(map(len, parts)))
+    starts, ends = offsets[0 : 2 * len(keys) : 2], offsets[1 : 2 * len(keys) : 2]
+    for i in words.possessive:
+        ends[i] -= 2
     return _ViewTokens(name, text, tuple(starts), tuple(ends), tuple(keys), _shouting(text, len(keys)))
+
+
+def tokenize_words(name: str, text: str, limit: int | None = None) -> FieldTokens:
+    """The first ``limit`` words of a field (all with None), as ``tokenize_field`` gives them.
+    ``shouting`` is the whole field's when ``limit`` is at least 3."""
+    return _tokens(name, text, _read(text, limit))
 
 
 def lede_words(toks: FieldTokens) -> int:
@@ -186,11 +209,19 @@ def lede_words(toks: FieldTokens) -> int:
 
 
 class _Fields(Sequence[FieldTokens]):
-    """A story's fields, each tokenised on first use to its extent."""
+    """A story's fields, each read on first use to its extent: first the keys (``keys``: all
+    the prefilter needs), then the spans (``fields[f]``: for the rules it picks)."""
 
     def __init__(self, view: StoryView) -> None:
         self._view = view
         self._toks: list[FieldTokens | None] = [None] * len(ALL_FIELDS)
+        self._words: list[_Words | None] = [None] * len(ALL_FIELDS)
+
+    def words(self, f: int) -> _Words:
+        words = self._words[f]
+        if words is None:
+            words = self._words[f] = _read(self._view.texts[f], self._view.limit(f))
+        return words
 
     def __len__(self) -> int:
         return len(ALL_FIELDS)
@@ -204,7 +235,7 @@ class _Fields(Sequence[FieldTokens]):
             return [self[i] for i in range(len(ALL_FIELDS))[f]]
         toks = self._toks[f]
         if toks is None:
-            toks = self._toks[f] = tokenize_words(ALL_FIELDS[f], self._view.texts[f], self._view.limit(f))
+            toks = self._toks[f] = _tokens(ALL_FIELDS[f], self._view.texts[f], self.words(f))
         return toks
 
 
@@ -251,7 +282,7 @@ class StoryView(Document):
     extents: tuple[int, ...]
 
     @cached_property
-    def fields(self) -> Sequence[FieldTokens]:
+    def fields(self) -> _Fields:
         return _Fields(self)
 
     @cached_property
@@ -261,7 +292,7 @@ class StoryView(Document):
     @cached_property
     def summary_has_words(self) -> bool:
         if self.extents[1] != NONE:
-            return bool(self.fields[1].keys)
+            return bool(self.fields.words(1).keys)
         return WORD_RE.search(self.texts[1]) is not None
 
     def limit(self, f: int) -> int | None:
@@ -275,5 +306,6 @@ class StoryView(Document):
 
     def stream(self) -> str:
         """The keys of every word read, space separated and space padded (for the prefilter)."""
-        keys = [k for f, e in enumerate(self.extents) if e != NONE for k in self.fields[f].keys]
+        fields = self.fields
+        keys = [k for f, e in enumerate(self.extents) if e != NONE for k in fields.words(f).keys]
         return " " + " ".join(keys) + " "
