@@ -55,16 +55,26 @@ class Program:
             (self._compile(q._root), self._compile(x._root) if x is not None else None) for q, x in queries
         ]
         self.extents = tuple(extents)
+        # Each requirement set of each rule is one bit of a big integer: a pattern's mask has the
+        # bits of the sets it is in, a rule's mask those of all its sets. A rule is triggered by
+        # the patterns of its first (most selective) set and is a candidate when the story's
+        # mask covers its own.
         requirements = [q.requirements() for q, _ in queries]
-        self.always = frozenset(i for i, needs in enumerate(requirements) if not needs)
-        self.full = [(1 << len(needs)) - 1 for needs in requirements]
-        entries: dict[int, list[tuple[int, int]]] = {}  # pattern -> [(rule, bit of its set)]
+        self.always = sorted(i for i, needs in enumerate(requirements) if not needs)
+        self.full: list[int] = []
+        masks: dict[int, int] = {}
+        triggers: dict[int, list[int]] = {}
+        bit = 0
         for rule, needs in enumerate(requirements):
-            for bit, words in enumerate(needs):
+            self.full.append(((1 << len(needs)) - 1) << bit)
+            for n, words in enumerate(needs):
                 for word in words:
                     pid = self._number(f" {word[:-1]}" if word.endswith("*") else f" {word} ")
-                    entries.setdefault(pid, []).append((rule, 1 << bit))
-        self.entries = entries
+                    masks[pid] = masks.get(pid, 0) | 1 << bit
+                    if n == 0:
+                        triggers.setdefault(pid, []).append(rule)
+                bit += 1
+        self.masks, self.triggers = masks, triggers
         self.automaton: Any = None
         if self.patterns:
             self.automaton = ahocorasick.Automaton()
@@ -82,13 +92,17 @@ class Program:
 
     def candidates(self, found: Found) -> list[int]:
         """Indexes (ascending) of the queries whose every requirement set ``found`` meets."""
-        met: dict[int, int] = {}
-        entries = self.entries
+        met, triggered = 0, set[int]()
+        masks, triggers = self.masks, self.triggers
         for number in found:
-            for rule, bit in entries.get(number, ()):
-                met[rule] = met.get(rule, 0) | bit
+            mask = masks.get(number)
+            if mask is not None:
+                met |= mask
+                rules = triggers.get(number)
+                if rules is not None:
+                    triggered.update(rules)
         full = self.full
-        picked = [rule for rule, bits in met.items() if bits == full[rule]]
+        picked = [rule for rule in triggered if met & full[rule] == full[rule]]
         if self.always:
             picked.extend(self.always)
         picked.sort()
