@@ -17,7 +17,7 @@ times, over the same stories, interleaved for ``--rounds`` rounds:
 Reports, per matcher, the median round's stories/s and ms per story by CPU time
 (``time.process_time``) and wall time, and checks that (c) returned the same matches, hits
 included, as (a) on every story. ``--phases`` also splits the new matcher's CPU time into
-tokenising, scanning, picking candidates and evaluating; ``--profile`` prints a cProfile of
+reading the words (keys), scanning, picking candidates and evaluating; ``--profile`` prints a cProfile of
 each matcher.
 
     .venv/bin/python bench/bench_match.py                     # 5 rounds, ./rules.yaml
@@ -110,10 +110,11 @@ def phases(ruleset: RuleSet, stories: Sequence[Story], chunk: int = 50) -> dict[
     for at in range(0, len(stories), chunk):
         texts = step("story texts", lambda s: story_document(s).texts, stories[at : at + chunk])
         views = [StoryView(t, program.extents) for t in texts]
-        streams = step("tokenise what rules read", lambda v: v.stream(), views)
+        streams = step("read the words rules read (keys only)", lambda v: v.stream(), views)
         found = step("Aho-Corasick scan", program.found, streams)
         candidates = step("candidate rules", program.candidates, found)
-        step("evaluate candidates (no hits built)", evaluate, list(zip(views, found, candidates, strict=True)))
+        picked = list(zip(views, found, candidates, strict=True))
+        step("evaluate candidates (spans, lede, positions; no hits)", evaluate, picked)
     return out
 
 
