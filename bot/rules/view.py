@@ -1,19 +1,22 @@
-"""A story as the compiled rule set reads it: each field tokenised only as far as some rule reads
-it, and only when first asked for.
+"""A story as the compiled rule set reads it: each field read only as far as some rule reads it,
+and only when first asked for.
 
 ``tokenize_words`` splits the first ``limit`` words of a field exactly as
 ``bot.rules.words.tokenize_field`` splits the whole field (the same words, spans and keys, in
 the same order), with the regular-expression engine doing the per-word work: one ``split``
 (stopping after ``limit`` words) returns the gaps and words in turn and the spans are their
-running lengths, so no Python code runs per word for ASCII text without apostrophes.
+running lengths, so no Python code runs per word for ASCII text without apostrophes. Positions
+are looked up key by key (``_Positions``) rather than indexed for every word.
 
-``StoryView`` is a ``Document`` whose fields are tokenised on demand, each to the extent the rule
-set can read (``Extent``): the whole field, its lede (the first ``LEDE_WORDS + 1`` words, which
-is what ``lede_length`` reads), or nothing. The body's lede is read only when the summary has no
-words, so with ``match_lede`` the body of a story that has a summary is never tokenised. Every
-position a rule can read, every lede end and every sentence number within the tokenised words is
-the same as in the full ``Document`` (tests/test_match_equivalence.py holds the matcher's results
-equal to the full evaluation's).
+``StoryView`` is a ``Document`` whose fields are read on demand, each to the extent the rule set
+can read (``NONE``, ``LEDE`` or ``FULL``): the whole field, its lede (the first
+``LEDE_WORDS + 1`` words, which is what ``lede_length`` reads; ``lede_words`` finds the same end
+from the sentence stops alone), or nothing. The body's lede is read only when the summary has no
+words, so with ``match_lede`` the body of a story that has a summary is never read. The keys come
+first (``StoryView.stream``, all the prefilter needs); spans only for the stories the prefilter
+picks rules for. Every position a rule can read, every lede end and every sentence number within
+the words read is the same as in the full ``Document`` (tests/test_match_equivalence.py holds the
+matcher's results equal to the full evaluation's).
 
 It knows nothing of queries or rules (``bot.rules.program`` decides the extents) and does no I/O.
 """
