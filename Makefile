@@ -62,6 +62,7 @@ test: lint postgres
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_match.py
+	$(BIN)/python bench/bench_match_synthetic.py
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_hostile.py
 	$(BIN)/python bench/bench_latency.py

@@ -1,262 +1,198 @@
-"""Benchmark: the compiled RuleSet against the per-term regex loop people write today.
+"""Benchmark: matching real stories with a rules file, the matcher against the old one and a bare
+Aho-Corasick scan, in one run.
 
-Generates synthetic rules (words, phrases, wildcards, NEAR, case-sensitive acronyms, NOT) over
-synthetic ~1 KB stories drawn from an invented vocabulary with a seeded RNG, then times, in one
-run, (a) ``bot.rules.match.match_story`` over a compiled ``RuleSet`` and (b) a baseline that compiles one
-regular expression per term and evaluates each rule's boolean structure with ``re.search``.
-Prints a markdown table with stories/s, the speed ratio, agreement and peak RSS.
+Parses every document of ``../shared/feeds/real`` with the bot's own parser (``parse_feed``, the
+first item of each key per document, as ``bench/realfeeds.py`` and the daemon do; nothing is
+cached or copied into the repository), compiles the rules file (default ``./rules.yaml``) and
+times, over the same stories, interleaved for ``--rounds`` rounds:
 
-    .venv/bin/python bench/bench_match.py                    # small: 1,000 rules, 2,000 stories
-    .venv/bin/python bench/bench_match.py --rules 1000 --stories 10000   # the full size
+* (a) ``old``: the matcher before issue 15 (``tests/support/reference_matcher.py``);
+* (b) ``bare AC``: one pyahocorasick automaton over every term of every rule (each term's words
+  joined by spaces, lower-cased), ``iter`` over the lower-cased text of the fields the rules can
+  read (all of each such field: the scan knows nothing of ledes), counting hits; and the same
+  over the title and summary only. No word boundaries, no rules: the floor of any matcher that
+  reads that text;
+* (c) ``new``: ``bot.rules.match.match_story``.
 
-The baseline costs about the same for every story, so it runs on the first ``--baseline-stories``
-stories only (200 by default; stories/s is a rate, so the two stay comparable, and agreement is
-checked on those); ``--baseline-stories 0`` runs it on all of them (minutes at full size).
+Reports, per matcher, the median round's stories/s and ms per story by CPU time
+(``time.process_time``) and wall time, and checks that (c) returned the same matches, hits
+included, as (a) on every story. ``--phases`` also splits the new matcher's CPU time into
+reading the words (keys), scanning, picking candidates and evaluating; ``--profile`` prints a cProfile of
+each matcher.
+
+    .venv/bin/python bench/bench_match.py                     # 5 rounds, ./rules.yaml
+    .venv/bin/python bench/bench_match.py --rounds 9 --phases --profile
+
+A measurement, not a test: it never fails on a figure. Exit 2 when the corpus is absent, 1 when
+the two matchers disagree on a story.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
-import re
-import resource
+import cProfile
+import os
+import pstats
+import statistics
 import sys
 import time
-from dataclasses import dataclass
-from itertools import accumulate
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
-from bot.core.models import Rule, Story
-from bot.rules.match import compile_rules, match_story
+import ahocorasick  # noqa: E402
+from realfeeds import CORPUS, corpus_items  # noqa: E402
 
-SYLLABLES = [
-    "ka",
-    "lo",
-    "mi",
-    "ren",
-    "tu",
-    "vos",
-    "ne",
-    "bar",
-    "qui",
-    "sel",
-    "dra",
-    "po",
-    "fen",
-    "zi",
-    "mor",
-    "tal",
-    "gu",
-    "ves",
-    "chi",
-    "lan",
-    "ob",
-    "ur",
-    "ix",
-    "th",
-    "ea",
-]
+from bot.config.load import load_config  # noqa: E402
+from bot.core.models import ALL_FIELDS, Story  # noqa: E402
+from bot.rules.match import RuleSet, compile_config, match_story, story_document  # noqa: E402
+from bot.rules.tree import Trace  # noqa: E402
+from bot.rules.view import NONE, StoryView  # noqa: E402
+from tests.support import reference_matcher as reference  # noqa: E402
+
+Timing = tuple[float, float]  # (CPU seconds, wall seconds)
 
 
-@dataclass(frozen=True)
-class Term:
-    kind: str  # word | phrase | prefix | case | near
-    parts: tuple[str, ...]
-    gap: int = 0
-
-    def query(self) -> str:
-        if self.kind == "word":
-            return self.parts[0]
-        if self.kind == "phrase":
-            return '"' + " ".join(self.parts) + '"'
-        if self.kind == "prefix":
-            return self.parts[0] + "*"
-        if self.kind == "case":
-            return "{" + self.parts[0] + "}"
-        return f"{self.parts[0]} NEAR/{self.gap} {self.parts[1]}"
-
-    def regex(self) -> re.Pattern[str]:
-        """What a hand-written matcher compiles for this term."""
-        if self.kind == "word":
-            return re.compile(rf"\b{re.escape(self.parts[0])}\b", re.IGNORECASE)
-        if self.kind == "phrase":
-            return re.compile(r"\b" + r"\W+".join(map(re.escape, self.parts)) + r"\b", re.I)
-        if self.kind == "prefix":
-            return re.compile(rf"\b{re.escape(self.parts[0])}\w*", re.IGNORECASE)
-        if self.kind == "case":
-            return re.compile(rf"\b{re.escape(self.parts[0])}\b")
-        a, b = map(re.escape, self.parts)
-        # NEAR pairs words of one sentence: no full stop, ! or ? in between
-        window = rf"[^\w.!?]+(?:\w+[^\w.!?]+){{0,{self.gap}}}?"
-        return re.compile(rf"\b(?:{a}{window}{b}|{b}{window}{a})\b", re.IGNORECASE)
+def timed(run: Callable[[Story], Any], stories: Sequence[Story]) -> tuple[Timing, list[Any]]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    out = [run(s) for s in stories]
+    return (time.process_time() - cpu, time.perf_counter() - wall), out
 
 
-@dataclass(frozen=True)
-class Clause:
-    negated: bool
-    terms: tuple[Term, ...]
-
-    def query(self) -> str:
-        body = " OR ".join(t.query() for t in self.terms)
-        wrap = len(self.terms) > 1 or self.terms[0].kind == "near"
-        body = f"({body})" if wrap and (self.negated or len(self.terms) > 1) else body
-        return f"NOT {body}" if self.negated else body
-
-
-def make_vocabulary(rng: random.Random, size: int) -> list[str]:
-    words: dict[str, None] = {}
-    while len(words) < size:
-        words["".join(rng.choices(SYLLABLES, k=rng.choice((2, 2, 3, 3, 4))))] = None
-    return list(words)
-
-
-def make_stories(rng: random.Random, vocab: list[str], acronyms: list[str], n: int) -> list[Story]:
-    cumulative = list(accumulate(1 / (rank + 1) ** 1.05 for rank in range(len(vocab))))
-
-    def sentence(length: int) -> str:
-        words = rng.choices(vocab, cum_weights=cumulative, k=length)
-        for i in range(len(words)):
-            roll = rng.random()
-            if roll < 0.02:
-                words[i] = rng.choice(acronyms)
-            elif roll < 0.03:
-                words[i] = rng.choice(acronyms).lower()
-            elif roll < 0.05:
-                words[i] += "-" + rng.choice(vocab)
-            elif roll < 0.08:
-                words[i] += ","
-        return " ".join(words).capitalize() + "."
-
-    def paragraph(sentences: int) -> str:
-        return " ".join(sentence(rng.randint(8, 18)) for _ in range(sentences))
-
-    return [
-        Story(
-            key=f"s{i}",
-            feed_url="bench",
-            source="bench",
-            title=sentence(rng.randint(7, 12)),
-            summary=paragraph(2),
-            body=paragraph(6),
-        )
-        for i in range(n)
+def bare_scanner(ruleset: RuleSet, fields: Sequence[str]) -> Callable[[Story], int]:
+    automaton = ahocorasick.Automaton()
+    terms = {
+        " ".join(w.key for w in term.words)
+        for compiled in ruleset.rules
+        for query in (compiled.query, compiled.exclude)
+        if query is not None
+        for term, _positive in query._root.terms(True)
+    }
+    for number, term in enumerate(sorted(terms)):
+        automaton.add_word(term, number)
+    automaton.make_automaton()
+    getters = [
+        {"url": lambda s: s.link or "", "tag": lambda s: "\n".join(s.tags)}.get(f, lambda s, f=f: getattr(s, f))
+        for f in fields
     ]
 
+    def scan(story: Story) -> int:
+        text = "\n".join(get(story) for get in getters).lower()
+        return sum(1 for _ in automaton.iter(text))
 
-def make_rules(
-    rng: random.Random, vocab: list[str], acronyms: list[str], n: int
-) -> list[list[Clause]]:
-    pool = vocab[400:]  # skip the commonest words, as real rules do
-
-    def term() -> Term:
-        kind = rng.choices(["word", "phrase", "prefix", "case", "near"], [5, 2, 2, 1, 1])[0]
-        if kind == "phrase":
-            return Term(kind, tuple(rng.sample(vocab[:150], 2)))
-        if kind == "prefix":
-            stem = rng.choice([w for w in rng.sample(pool, 20) if len(w) >= 9] or ["zzzzzzzzz"])
-            return Term(kind, (stem[: len(stem) - 2],))
-        if kind == "case":
-            return Term(kind, (rng.choice(acronyms),))
-        if kind == "near":
-            near = vocab[30:600]
-            return Term(kind, (rng.choice(near), rng.choice(near)), rng.randint(3, 10))
-        return Term(kind, (rng.choice(pool),))
-
-    rules = []
-    for _ in range(n):
-        clauses = [
-            Clause(False, tuple(term() for _ in range(rng.randint(1, 4))))
-            for _ in range(rng.choice((1, 2, 2, 2, 3)))
-        ]
-        if rng.random() < 0.15:
-            clauses.append(Clause(True, (term(),)))
-        rules.append(clauses)
-    return rules
+    return scan
 
 
-def baseline(compiled: list[list[tuple[bool, list[re.Pattern[str]]]]], story: Story) -> list[int]:
-    """Each rule, each term's regex searched in each field (phrases and NEAR stay in a field)."""
-    fields = (story.title, story.summary, story.body)
-    return [
-        index
-        for index, clauses in enumerate(compiled)
-        if all(
-            any(rx.search(text) for rx in rxs for text in fields) != negated
-            for negated, rxs in clauses
-        )
-    ]
+def phases(ruleset: RuleSet, stories: Sequence[Story], chunk: int = 50) -> dict[str, float]:
+    """CPU seconds of each step of the new matcher over ``stories``, step by step over chunks of
+    ``chunk`` stories (fresh views each time; small chunks keep what is held between steps small)."""
+    program = ruleset.program
+    out: dict[str, float] = {}
+    trace = Trace(False)
+
+    def step(name: str, fn: Callable[[Any], Any], data: Sequence[Any]) -> list[Any]:
+        start = time.process_time()
+        result = [fn(x) for x in data]
+        out[name] = out.get(name, 0.0) + time.process_time() - start
+        return result
+
+    def evaluate(item: tuple[StoryView, set[int], list[int]]) -> None:
+        view, hits, picked = item
+        for i in picked:
+            query, exclude = program.evaluators[i]
+            if query(hits, view, trace)[0] and exclude is not None:
+                exclude(hits, view, trace)
+
+    for at in range(0, len(stories), chunk):
+        texts = step("story texts", lambda s: story_document(s).texts, stories[at : at + chunk])
+        views = [StoryView(t, program.extents) for t in texts]
+        streams = step("read the words rules read (keys only)", lambda v: v.stream(), views)
+        found = step("Aho-Corasick scan", program.found, streams)
+        candidates = step("candidate rules", program.candidates, found)
+        picked = list(zip(views, found, candidates, strict=True))
+        step("evaluate candidates (spans, lede, positions; no hits)", evaluate, picked)
+    return out
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rules", type=int, default=1000)
-    parser.add_argument("--stories", type=int, default=2000)
-    parser.add_argument(
-        "--baseline-stories",
-        type=int,
-        default=200,
-        help="stories for the (slow) regex baseline; 0 = all",
-    )
-    parser.add_argument("--seed", type=int, default=20180622)
+    parser.add_argument("--rules", type=Path, default=REPO / "rules.yaml")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--phases", action="store_true", help="split the new matcher's time by step")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of each matcher")
     args = parser.parse_args()
-
-    rng = random.Random(args.seed)
-    vocab = make_vocabulary(rng, 6000)
-    acronyms = [
-        "".join(rng.choices("BCDFGHJKLMNPRSTVWXZ", k=rng.choice((3, 4)))) for _ in range(60)
-    ]
-    specs = make_rules(rng, vocab, acronyms, args.rules)
-    stories = make_stories(rng, vocab, acronyms, args.stories)
-    mean_size = sum(len(s.title) + len(s.summary) + len(s.body) for s in stories) / len(stories)
+    if not (CORPUS / "real").is_dir():
+        print(f"{CORPUS / 'real'} is not available", file=sys.stderr)
+        return 2
 
     started = time.perf_counter()
-    rules = [
-        Rule(id=f"r{i}", category="bench", query=" AND ".join(c.query() for c in clauses))
-        for i, clauses in enumerate(specs)
-    ]
-    ruleset = compile_rules(rules, {}, "#bench")
-    ours_compile = time.perf_counter() - started
-    started = time.perf_counter()
-    ours = [{int(m.rule_id[1:]) for m in match_story(ruleset, s)} for s in stories]
-    ours_seconds = time.perf_counter() - started
-    rss_ours = peak_rss_mb()
+    stories = [item.story for item in corpus_items()]
+    parsed = time.perf_counter() - started
+    config = load_config(args.rules)
+    s = config.settings
+    new = compile_config(config)
+    old = reference.compile_rules(
+        config.rules, config.lists, s.default_channel, match_body=s.match_body, match_lede=s.match_lede
+    )
+    read = [name for name, extent in zip(ALL_FIELDS, new.program.extents, strict=True) if extent != NONE]
+    matchers: dict[str, Callable[[Story], Any]] = {
+        "old matcher (a)": lambda story: reference.match_story(old, story),
+        f"bare AC over {' + '.join(read)} (b)": bare_scanner(new, read),
+        "bare AC over title + summary": bare_scanner(new, ["title", "summary"]),
+        "new matcher (c)": lambda story: match_story(new, story),
+    }
+    chars = sum(len(getattr(st, f) or "") for st in stories for f in ("title", "summary", "body")) / len(stories)
+    print(
+        f"{len(stories)} stories from {CORPUS / 'real'} (parsed in {parsed:.1f} s; {chars:,.0f} characters of "
+        f"title + summary + body on average), {len(config.rules)} rules from {args.rules.name} "
+        f"(match_body: {str(s.match_body).lower()}, match_lede: {str(s.match_lede).lower()}; the rules read "
+        f"{', '.join(read)}). {args.rounds} rounds, interleaved; load average before: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}.\n"
+    )
+    times: dict[str, list[Timing]] = {name: [] for name in matchers}
+    results: dict[str, list[Any]] = {}
+    for _ in range(args.rounds):
+        for name, run in matchers.items():
+            timing, results[name] = timed(run, stories)
+            times[name].append(timing)
 
-    started = time.perf_counter()
-    regexes = [[(c.negated, [t.regex() for t in c.terms]) for c in clauses] for clauses in specs]
-    base_compile = time.perf_counter() - started
-    subset = stories[: args.baseline_stories or len(stories)]
-    started = time.perf_counter()
-    theirs = [set(baseline(regexes, s)) for s in subset]
-    base_seconds = time.perf_counter() - started
+    n = len(stories)
+    cpu_of = {name: statistics.median(t[0] for t in ts) for name, ts in times.items()}
+    print("| matcher | stories/s (CPU) | ms per story (CPU) | stories/s (wall) | CPU vs new |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    new_cpu = cpu_of["new matcher (c)"]
+    for name, ts in times.items():
+        cpu, wall = cpu_of[name], statistics.median(t[1] for t in ts)
+        print(f"| {name} | {n / cpu:,.0f} | {1000 * cpu / n:.3f} | {n / wall:,.0f} | {cpu / new_cpu:.2f}x |")
+    a, c = results["old matcher (a)"], results["new matcher (c)"]
+    differ = [st.key for st, x, y in zip(stories, a, c, strict=True) if x != y]
+    print(
+        f"\nSame matches (rules, hits, spans) from (a) and (c) on {n - len(differ)} of {n} stories; "
+        f"{sum(map(len, c))} matches in all. Load average after: "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}."
+    )
+    for key in differ[:10]:
+        print(f"  differs: {key}")
 
-    agree = sum(a == b for a, b in zip(ours, theirs, strict=False))
-    ours_rate, base_rate = len(stories) / ours_seconds, len(subset) / base_seconds
-    print(
-        f"{args.rules} rules over {len(stories)} stories of {mean_size:.0f} characters on average "
-        f"(seed {args.seed}).\n"
-    )
-    print("| matcher | compile (s) | stories | match (s) | stories/s | matches per story |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    print(
-        f"| RuleSet (prefilter + compiled queries) | {ours_compile:.2f} | {len(stories)} | "
-        f"{ours_seconds:.2f} | {ours_rate:,.0f} | {sum(map(len, ours)) / len(ours):.2f} |"
-    )
-    print(
-        f"| per-term regex loop | {base_compile:.2f} | {len(subset)} | {base_seconds:.2f} | "
-        f"{base_rate:,.0f} | {sum(map(len, theirs)) / len(theirs):.2f} |"
-    )
-    print(
-        f"\nSpeed-up: {ours_rate / base_rate:.1f}x. Same rules matched on {agree} of "
-        f"{len(subset)} stories both ran on. Peak RSS: {rss_ours:.0f} MB after the RuleSet run, "
-        f"{peak_rss_mb():.0f} MB at the end."
-    )
+    if args.phases:
+        split = phases(new, stories)
+        total = sum(split.values())
+        print("\n| step of the new matcher | µs per story (CPU) | share |\n| --- | ---: | ---: |")
+        for name, seconds in split.items():
+            print(f"| {name} | {1e6 * seconds / n:.1f} | {100 * seconds / total:.0f}% |")
+    if args.profile:
+        for name in ("old matcher (a)", "new matcher (c)"):
+            profile = cProfile.Profile()
+            run = matchers[name]
+            profile.runcall(lambda run=run: [run(st) for st in stories])
+            print(f"\n### cProfile: {name}\n")
+            pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(14)
+    return 1 if differ else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

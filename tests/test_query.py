@@ -291,6 +291,7 @@ def test_literals_and_requirements() -> None:
         ("headline:police", 1, "unknown field 'headline'"),
         ("title: police", 7, "must be followed by a term"),
         ("title:summary:x", 7, "can never match"),
+        ("source:lede:zdnet", 8, "lede: inside another field can never match"),  # was an IndexError on a story
         ("@nope", 1, "unknown list @nope"),
         ("police AND @", 13, "list name"),
         ("()", 2, "empty parentheses"),

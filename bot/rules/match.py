@@ -1,30 +1,36 @@
 """The matcher: compile every rule once, then run the compiled set over stories.
 
-``compile_rules`` parses each rule's query and exclude (``bot.rules.query``) and builds one
-Aho-Corasick automaton over the words each rule needs (a matching story has a word, or a prefix
-for ``protest*``, from each of a few sets). ``match_story`` tokenises a story once, scans its words
-with the automaton, and evaluates only the rules whose sets are all met, plus the rules that can
-match without any particular word (such as ``NOT kindle``). A rule whose exclude matches is
-dropped, and so is a rule whose ``feeds:`` does not name the story's feed (``bot.rules.sources``).
+``compile_rules`` parses each rule's query and exclude (``bot.rules.query``) and compiles them
+together into one ``Program`` (``bot.rules.program``): an Aho-Corasick automaton over every word
+pattern of every term, the word sets each rule needs, how far any rule reads each field, and an
+evaluator per query. ``match_story`` tokenises only what some rule reads (``bot.rules.view``:
+with ``match_lede``, the title and the summary's opening words), scans the words once with the
+automaton, and evaluates only the rules whose sets are all met, plus the rules that can match
+without any particular word (such as ``NOT kindle``); their evaluators skip every clause none of
+whose words occur. A rule whose exclude matches is dropped, and so is a rule whose ``feeds:``
+does not name the story's feed (``bot.rules.sources``). ``explain_story`` evaluates every rule
+on the fully tokenised story with a clause-by-clause trace.
+
+The previous matcher, which tokenised every field and evaluated the whole tree of each candidate,
+is kept as the reference the results are held equal to (tests/support/reference_matcher.py).
 
 Everything here is pure: no I/O, no clock, no logging, and nothing raises on any story text.
-This is the only module that imports ``ahocorasick``. It does not decide channels' grouping,
-deduplication or delivery (``bot.flow.pipeline`` does).
+It does not decide channels' grouping, deduplication or delivery (``bot.flow.pipeline`` does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import ahocorasick
 
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import FIELDS, Hit, Match, Rule, Story
 from bot.core.settings import Config
-from bot.rules.query import Document, Evaluation, Query, make_document, parse_query
+from bot.rules.program import Program
+from bot.rules.query import Document, Evaluation, Query, collect_hits, make_document, parse_query
 from bot.rules.sources import reads_feed
+from bot.rules.tree import Trace
+from bot.rules.view import StoryView
 
 
 @dataclass(frozen=True)
@@ -37,56 +43,27 @@ class CompiledRule:
     channel: str
 
 
-class _Prefilter:
-    """Which rules a story's words could satisfy. Each rule needs a word from each of a few sets
-    (``Query.requirements``); one automaton over `` word `` and `` prefix`` patterns scans the
-    document's space-separated word keys, and a rule is a candidate when every set was met."""
-
-    def __init__(self, requirements: Sequence[tuple[frozenset[str], ...]]) -> None:
-        by_pattern: dict[str, list[tuple[int, int]]] = {}  # pattern -> [(rule, bit of its set)]
-        self.always = frozenset(i for i, needs in enumerate(requirements) if not needs)
-        self.full = [(1 << len(needs)) - 1 for needs in requirements]
-        for rule, needs in enumerate(requirements):
-            for bit, words in enumerate(needs):
-                for word in words:
-                    pattern = f" {word[:-1]}" if word.endswith("*") else f" {word} "
-                    by_pattern.setdefault(pattern, []).append((rule, 1 << bit))
-        self.entries = list(by_pattern.values())
-        self.automaton: Any = None
-        if by_pattern:
-            self.automaton = ahocorasick.Automaton()
-            for number, pattern in enumerate(by_pattern):
-                self.automaton.add_word(pattern, number)
-            self.automaton.make_automaton()
-
-    def candidates(self, doc: Document) -> list[int]:
-        """Indexes (ascending) of the rules worth evaluating on ``doc``."""
-        found = set(self.always)
-        if self.automaton is not None:
-            met: dict[int, int] = {}
-            for number in {n for _end, n in self.automaton.iter(doc.word_stream)}:
-                for rule, bit in self.entries[number]:
-                    met[rule] = met.get(rule, 0) | bit
-            found.update(rule for rule, bits in met.items() if bits == self.full[rule])
-        return sorted(found)
-
-
 @dataclass(frozen=True)
 class RuleSet:
-    """Every configured rule, compiled, with the prefilter over the words they need."""
+    """Every configured rule, compiled, with the program that matches them all at once."""
 
     rules: tuple[CompiledRule, ...]
-    _prefilter: _Prefilter | None = field(default=None, repr=False, compare=False)
+    _program: Program | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if self._prefilter is None:
-            prefilter = _Prefilter([c.query.requirements() for c in self.rules])
-            object.__setattr__(self, "_prefilter", prefilter)
+        if self._program is None:
+            program = Program([(c.query, c.exclude) for c in self.rules])
+            object.__setattr__(self, "_program", program)
+
+    @property
+    def program(self) -> Program:
+        assert self._program is not None  # set by __post_init__
+        return self._program
 
     def candidates(self, doc: Document) -> list[CompiledRule]:
         """The enabled rules that could match ``doc`` (a superset of those that do)."""
-        assert self._prefilter is not None  # set by __post_init__
-        picked = (self.rules[i] for i in self._prefilter.candidates(doc))
+        program = self.program
+        picked = (self.rules[i] for i in program.candidates(program.found(doc.word_stream)))
         return [r for r in picked if r.rule.enabled]
 
 
@@ -165,17 +142,21 @@ def _to_match(compiled: CompiledRule, hits: tuple[Hit, ...]) -> Match:
 def match_story(ruleset: RuleSet, story: Story) -> list[Match]:
     """The enabled rules that match ``story`` and whose exclude does not, in rule order, each
     with the hits of its query's positive terms."""
-    doc = story_document(story)
+    program = ruleset.program
+    view = StoryView(story_document(story).texts, program.extents)
+    found = program.found(view.stream())
     matches: list[Match] = []
-    for compiled in ruleset.candidates(doc):
-        if not reads_feed(compiled.rule.feeds, story.source, story.feed_url):
+    trace = Trace(False)  # the terms' truth by node, written by Term.run and never read
+    for i in program.candidates(found):
+        compiled = ruleset.rules[i]
+        rule = compiled.rule
+        if not rule.enabled or (rule.feeds and not reads_feed(rule.feeds, story.source, story.feed_url)):
             continue
-        verdict = compiled.query.evaluate(doc, explain=False)
-        if not verdict.matched:
+        query, exclude = program.evaluators[i]
+        ok, occs = query(found, view, trace)
+        if not ok or (exclude is not None and exclude(found, view, trace)[0]):
             continue
-        if compiled.exclude is not None and compiled.exclude.evaluate(doc, explain=False).matched:
-            continue
-        matches.append(_to_match(compiled, verdict.hits))
+        matches.append(_to_match(compiled, collect_hits(view, occs)))
     return matches
 
 

@@ -15,7 +15,7 @@ does no I/O. Words and query tokens come from ``bot.rules.words``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import NamedTuple
@@ -23,10 +23,10 @@ from typing import NamedTuple
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import ALL_FIELDS, FIELDS, Hit, Span
 from bot.rules.lexer import LEDE, QToken, lex_query
-from bot.rules.tree import And, Near, Needs, Node, Not, Or, Term, Trace, Wrapper, all_needs
+from bot.rules.tree import And, Near, Needs, Node, Not, Occ, Or, Term, Trace, Wrapper, all_needs
 from bot.rules.words import Document, WordPattern, make_document
 
-__all__ = ["Document", "Evaluation", "Query", "check_query", "make_document", "parse_query"]
+__all__ = ["Document", "Evaluation", "Query", "check_query", "collect_hits", "make_document", "parse_query"]
 
 class Scope(NamedTuple):
     """Where a term searches: these fields, and with ``lede`` only their lede's words."""
@@ -51,6 +51,13 @@ class Evaluation:
     explanation: str
 
 
+def collect_hits(doc: Document, occs: Iterable[Occ]) -> tuple[Hit, ...]:
+    """The evidence of a query that holds: each hit of its occurrences once, in field and text
+    order, at most ``MAX_HITS``."""
+    raw = sorted({h for o in occs for h in o.hits}, key=lambda h: (h[1], h[2], h[3], h[0]))
+    return tuple(Hit(term, Span(ALL_FIELDS[f], s, e), doc.fields[f].text[s:e]) for term, f, s, e in raw[:MAX_HITS])
+
+
 @dataclass(frozen=True, eq=False)
 class Query:
     """A compiled query: immutable, reusable across stories and threads. Made by
@@ -63,13 +70,7 @@ class Query:
         """Evaluate on a document from ``make_document``. ``explain=False`` skips the trace text."""
         trace = Trace(explain)
         ok, occs = self._root.run(doc, trace)
-        hits: tuple[Hit, ...] = ()
-        if ok:
-            raw = sorted({h for o in occs for h in o.hits}, key=lambda h: (h[1], h[2], h[3], h[0]))
-            hits = tuple(
-                Hit(term, Span(ALL_FIELDS[f], s, e), doc.fields[f].text[s:e])
-                for term, f, s, e in raw[:MAX_HITS]
-            )
+        hits = collect_hits(doc, occs) if ok else ()
         text = ""
         if explain:
             text = f"{self._root.render(trace)} → {'match' if ok else 'no match'}"
@@ -232,8 +233,8 @@ class _Parser:
         # The metadata fields (source:, author:, url:, tag:) are reached only by their own scope.
         top = scope == self.unscoped
         base = _EVERYWHERE if top else scope
-        if tok.text == LEDE:
-            scoped = Scope(base.fields, True)
+        if tok.text == LEDE:  # only the text fields have a lede: lede: in source: never matches
+            scoped = Scope(tuple(f for f in base.fields if f < len(FIELDS)), True)
         else:
             reach = range(len(ALL_FIELDS)) if top else base.fields
             scoped = Scope(tuple(f for f in reach if ALL_FIELDS[f] == tok.text), base.lede)

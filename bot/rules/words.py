@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import chain
@@ -35,8 +35,8 @@ from bot.core.models import ALL_FIELDS
 APOSTROPHES = "'’‘"  # ʼ (U+02BC) is a letter, so it is already a word character
 
 
-def _mark_class() -> str:
-    """A regex character class body listing every combining mark (category M*)."""
+def mark_ranges() -> list[str]:
+    """Every combining mark (category M*), as regex character class items: ``a-b`` or ``a``."""
     cat = unicodedata.category
     marks = [
         c
@@ -50,10 +50,11 @@ def _mark_class() -> str:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
-    return "".join(a if a == b else f"{a}-{b}" for a, b in ranges)
+    return [a if a == b else f"{a}-{b}" for a, b in ranges]
 
 
-_WORD_CHAR = rf"[\w{_mark_class()}]"
+MARK_RANGES = mark_ranges()
+_WORD_CHAR = rf"[\w{''.join(MARK_RANGES)}]"
 WORD_RE = re.compile(rf"[^\W_]{_WORD_CHAR}*(?:[{APOSTROPHES}][^\W_]{_WORD_CHAR}*)*")
 _APOS_TABLE = str.maketrans({c: "'" for c in APOSTROPHES})
 
@@ -103,11 +104,22 @@ class FieldTokens:
     starts: tuple[int, ...]
     ends: tuple[int, ...]
     keys: tuple[str, ...]
-    index: dict[str, list[int]]
     # An all-capitals field ("ICE RAIDS: META FINED") carries no case information, so a
     # case-sensitive term such as {Meta} compares without case there.
     shouting: bool = False
     _prefix_cache: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def index(self) -> Mapping[str, list[int]]:
+        """Key -> the positions (ascending) of the words with that key; built on first use."""
+        index: dict[str, list[int]] = {}
+        for i, key in enumerate(self.keys):
+            found = index.get(key)
+            if found is None:
+                index[key] = [i]
+            else:
+                found.append(i)
+        return index
 
     @cached_property
     def vocabulary(self) -> list[str]:
@@ -170,17 +182,15 @@ def tokenize_field(name: str, text: str) -> FieldTokens:
     starts: list[int] = []
     ends: list[int] = []
     keys: list[str] = []
-    index: dict[str, list[int]] = {}
     for m in WORD_RE.finditer(text):
         start, end = m.span()
         end = stem_end(text, start, end)
         key = normalize(text[start:end])
-        index.setdefault(key, []).append(len(keys))
         starts.append(start)
         ends.append(end)
         keys.append(key)
     shouting = len(keys) >= 3 and not any(c.islower() for c in text) and any(c.isupper() for c in text)
-    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), index, shouting)
+    return FieldTokens(name, text, tuple(starts), tuple(ends), tuple(keys), shouting)
 
 
 LEDE_WORDS = 60  # the lede's budget in words (every summary of the labelled sets fits in it)
@@ -239,14 +249,14 @@ class Document:
     texts: tuple[str, ...]  # one per name in ALL_FIELDS: the text fields, then the feed's metadata
 
     @cached_property
-    def fields(self) -> tuple[FieldTokens, ...]:
+    def fields(self) -> Sequence[FieldTokens]:
         return tuple(tokenize_field(n, t) for n, t in zip(ALL_FIELDS, self.texts, strict=True))
 
     def field(self, name: str) -> FieldTokens:
         return self.fields[ALL_FIELDS.index(name)]
 
     @cached_property
-    def lede_ends(self) -> tuple[int, ...]:
+    def lede_ends(self) -> Sequence[int]:
         """Per field, how many of its first words are in the story's lede (see ``lede_length``):
         the whole title; the opening of the summary; the opening of the body only when the
         summary has no words (a feed that carries the article alone). The metadata fields
