@@ -110,8 +110,14 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
         for f in store.feed_states()
         if f.error_count
     ]
+    replicas = [
+        {"replica": h.replica, "last_seen": _iso(h.last_seen), "feeds_leased": len(h.feeds), "feeds": list(h.feeds),
+         "channels": list(h.channels)}
+        for h in store.holdings(now)
+    ]
     return {
         "channels": channels,
+        "replicas": replicas,
         "last_poll": store.get_mark("last_poll"),
         "last_tick": store.get_mark("last_tick"),
         "failing_feeds": failing,
@@ -136,6 +142,7 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
             )
     else:
         lines.append("no alerts yet")
+    lines += replica_lines(data["replicas"], now)
     if data["recent_failures"]:
         lines += ["", "alerts that failed for good (newest first):"]
         for f in data["recent_failures"]:
@@ -146,6 +153,22 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
         for f in data["failing_feeds"]:
             lines.append(f"  {f['name']} <{f['url']}> x{f['error_count']}: {f['last_error']}")
     return "\n".join(lines)
+
+
+def replica_lines(replicas: list[dict[str, Any]], now: datetime, shown: int = 5) -> list[str]:
+    """Who holds what: each replica's leased feeds (the first few named) and claimed channels."""
+    if not replicas:
+        return []
+    lines = ["", "replicas (feeds being checked and channels being delivered, by the replica holding them):"]
+    for r in replicas:
+        seen = _ago(datetime.fromisoformat(r["last_seen"]).timestamp(), now) if r["last_seen"] else "not seen"
+        lines.append(f"  {r['replica']} (last seen {seen}): {r['feeds_leased']} feed(s) leased, "
+                     f"channels: {', '.join(r['channels']) or 'none'}")
+        for url in r["feeds"][:shown]:
+            lines.append(f"    {url}")
+        if len(r["feeds"]) > shown:
+            lines.append(f"    ... and {len(r['feeds']) - shown} more (--json lists them all)")
+    return lines
 
 
 def health_report(

@@ -16,8 +16,10 @@ share of the work (the leases and claims themselves are store/leases.py).
   claims and refresh the lease gauges on /metrics. A replica that dies stops renewing, and the
   others take its feeds and channels over when its leases expire.
 
-On SQLite the daemon holds the state folder's writer lock, so there is one replica: ``join``
-clears what a killed predecessor left rather than waiting for it to expire.
+Two live replicas must never share an id: a replica starting under an id frees what that id
+held (``join``), as a restarted container under a fixed ``BOT_REPLICA_ID`` should. On SQLite
+the daemon holds the state folder's writer lock, so there is one replica: ``join`` clears what
+a killed predecessor left rather than waiting for it to expire.
 
 What this module does not do: SQL (store/leases.py) or the checks and posts themselves.
 """
@@ -52,6 +54,8 @@ def join(ctx: Context, started: datetime) -> None:
     """At start: on SQLite forget what a killed predecessor held; then say this replica is here."""
     if ctx.store.backend == "sqlite":
         ctx.store.forget_all()
+    else:
+        ctx.store.rejoin(ctx.replica)
     heartbeat(ctx, started)
 
 
@@ -88,13 +92,15 @@ def claim_channels(ctx: Context, pacer: Pacer, channels: Iterable[str]) -> set[s
     held: set[str] = set()
     for claim in ctx.store.claim_channels(ctx.replica, wanted, now, s.lease_expiry):
         held.add(claim.channel)
-        if claim.previous is None:
+        if not claim.fresh:
             continue
         if claim.last_post_at is not None:
             pacer.seed(claim.channel, 0.0, claim.last_post_at)  # pacing carries over the handover
         if claim.resumed:
             ctx.metrics.alerts_resumed.inc(len(claim.resumed))
-        event(log, "channel_taken_over", logging.WARNING if claim.resumed else logging.INFO,
+        if claim.previous is None and not claim.resumed:
+            continue
+        event(log, "channel_claimed", logging.WARNING if claim.resumed else logging.DEBUG,
               channel=claim.channel, replica=ctx.replica, previous=claim.previous,
               resumed=",".join(map(str, claim.resumed)) or None)
     ctx.store.release_claims(ctx.replica, now, keep=held)

@@ -49,11 +49,13 @@ CREATE TABLE IF NOT EXISTS replicas (
 
 @dataclass(frozen=True)
 class Claim:
-    """A channel claim just taken: who held it before (None: nobody, or this replica), when the
-    channel was last posted to, and how many of its alerts were left 'sending' (posted again now:
-    Slack may have accepted them just before their replica died)."""
+    """A channel claim held for this round. ``fresh``: taken now, not the renewal of a live claim
+    (then ``previous`` is who held it last, perhaps this replica's id in a former process;
+    ``last_post_at`` when the channel was last posted to; ``resumed`` its alerts left 'sending',
+    posted again now: Slack may have accepted them just before their replica died)."""
 
     channel: str
+    fresh: bool
     previous: str | None
     last_post_at: float | None
     resumed: tuple[int, ...]
@@ -126,12 +128,13 @@ class LeasesPart(StorePart):
                 ).fetchall()
                 if not got:
                     continue
-                previous = str(before[0]) if before is not None and before[0] != holder else None
+                fresh = before is None or before[0] != holder or before[1] < t
                 resumed: tuple[int, ...] = ()
-                if previous is not None:
+                if fresh:
                     resumed = tuple(int(r[0]) for r in db.execute(
                         "SELECT id FROM alerts WHERE channel = ? AND status = 'sending' ORDER BY id", (channel,)))
-                out.append(Claim(channel, previous, got[0][0], resumed))
+                previous = str(before[0]) if before is not None else None
+                out.append(Claim(channel, fresh, previous, got[0][0], resumed))
         return out
 
     def renew_claim(self, channel: str, holder: str, now: datetime, expiry: float) -> bool:
@@ -176,6 +179,13 @@ class LeasesPart(StorePart):
         except self._db.errors:
             return False
         return True
+
+    def rejoin(self, holder: str) -> None:
+        """A replica starting under an id that holds leases or claims: they are its dead
+        predecessor's (two live replicas never share an id), so they go now."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM feed_leases WHERE holder = ?", (holder,))
+            db.execute("UPDATE channel_claims SET expires_at = 0 WHERE holder = ?", (holder,))
 
     def forget_all(self) -> None:
         """Every lease and claim, and the roll (SQLite, under the writer lock: no one else is live)."""
