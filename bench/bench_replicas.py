@@ -7,6 +7,9 @@ suite's ``tests/support/postgres.py``; or ``--database-url``, where each run get
 and a fresh ``bench/poll_server.py`` (N generated feeds on 64 loopback addresses, every answer
 delayed ``--latency`` s):
 
+Baseline (unless ``--no-baseline``): the same with one process on a SQLite state folder, the
+single-container setup (no ``BOT_DATABASE_URL``), measured in the same run.
+
 1. K replicas start (``ethics-bot run --poll-tick 0.5``, JSON logs to a file, console sink,
    ``--metrics-port``) with the bench rules of bench_poll.py (``poll_interval: 15m``, so nothing
    is polled twice unasked) and poll every feed once (the cold cycle: every feed 200, every story
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -70,6 +74,15 @@ def checks(port: int) -> int:
 
 
 def query(url: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Run one statement on the run's database: PostgreSQL, or a SQLite file (``sqlite:PATH``)."""
+    if url.startswith("sqlite:"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:"), timeout=30, isolation_level=None)
+        try:
+            return list(conn.execute(sql.replace("%s", "?"), params).fetchall())
+        finally:
+            conn.close()
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -89,14 +102,17 @@ def wait(predicate: object, timeout: float, what: str) -> None:
     raise SystemExit(f"timed out waiting for {what}")
 
 
-def one_run(k: int, args: argparse.Namespace, new_database: object, work: Path) -> Run:
-    url = new_database()  # type: ignore[operator]
+def one_run(k: int, args: argparse.Namespace, new_database: object, work: Path, sqlite: bool = False) -> Run:
+    """K replicas on a new PostgreSQL database, or (``sqlite``) one process on a SQLite state
+    folder, the single-container setup, as the baseline."""
+    url = f"sqlite:{work / f's{k}-0' / 'bot.sqlite3'}" if sqlite else new_database()  # type: ignore[operator]
+    work.mkdir(parents=True, exist_ok=True)
     load0 = os.getloadavg()[0]
     with PollServer(args.feeds, latency=args.latency, slow_latency=args.slow) as server:
         rules = work / f"rules-{k}.yaml"
         rules.write_text(rules_yaml(server.urls, KEYWORDS, args.concurrency), encoding="utf-8")
         env = {key: v for key, v in os.environ.items() if not key.startswith(("SLACK_", "BOT_"))}
-        env |= {"BOT_DATABASE_URL": url, "PYTHONPATH": str(ROOT), "NO_PROXY": "*"}
+        env |= {"PYTHONPATH": str(ROOT), "NO_PROXY": "*"} | ({} if sqlite else {"BOT_DATABASE_URL": url})
         ports = [free_port() for _ in range(k)]
         procs = []
         started = time.time()
@@ -128,7 +144,7 @@ def one_run(k: int, args: argparse.Namespace, new_database: object, work: Path) 
                     p.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     p.kill()
-    return Run(k, cold, warm, per, (load0, os.getloadavg()[0]))
+    return Run(0 if sqlite else k, cold, warm, per, (load0, os.getloadavg()[0]))
 
 
 def _up(port: int) -> bool:
@@ -148,6 +164,8 @@ def main() -> int:
     p.add_argument("--concurrency", type=int, default=None, help="settings.concurrency (default: the bot's, 50)")
     p.add_argument("--repeat", type=int, default=1, help="runs per replica count; medians are shown")
     p.add_argument("--database-url", help="a PostgreSQL server to use (default: a throwaway cluster)")
+    p.add_argument("--no-baseline", dest="baseline", action="store_false",
+                   help="skip the baseline: one process on SQLite (the single-container setup)")
     args = p.parse_args()
     server = None
     if args.database_url:
@@ -168,15 +186,17 @@ def main() -> int:
     runs: list[Run] = []
     try:
         with tempfile.TemporaryDirectory(prefix="bench-replicas-") as tmp:
-            for k in (int(x) for x in args.replicas.split(",")):
-                for _ in range(args.repeat):
-                    run = one_run(k, args, new_database, Path(tmp))
+            plan = ([(1, True)] if args.baseline else []) + [(int(x), False) for x in args.replicas.split(",")]
+            for k, sqlite in plan:
+                for r in range(args.repeat):
+                    run = one_run(k, args, new_database, Path(tmp) / f"{k}-{sqlite}-{r}", sqlite)
                     runs.append(run)
-                    print(f"K={k}: cold {run.cold:.1f}s, warm {run.warm:.1f}s, per replica {run.per_replica}, "
-                          f"load {run.load[0]:.1f}->{run.load[1]:.1f}", file=sys.stderr)
+                    print(f"K={run.replicas or 'sqlite'}: cold {run.cold:.1f}s, warm {run.warm:.1f}s, "
+                          f"per replica {run.per_replica}, load {run.load[0]:.1f}->{run.load[1]:.1f}", file=sys.stderr)
     finally:
         if server is not None:
             server.stop()
+            shutil.rmtree(server.folder, ignore_errors=True)
     print(f"\n{args.feeds} feeds, answers delayed {args.latency}s (5% {args.slow}s, 5% HTTP 500), "
           f"concurrency {args.concurrency or 50} per replica, {os.cpu_count()} cores, medians of {args.repeat}\n")
     print("| replicas | warm cycle (s) | feeds/s | feeds per replica (warm cycle) | cold cycle incl. start (s) "
@@ -188,7 +208,7 @@ def main() -> int:
         cold = statistics.median(r.cold for r in mine)
         per = " / ".join(str(x) for x in mine[len(mine) // 2].per_replica)
         load = f"{mine[0].load[0]:.1f}->{mine[-1].load[1]:.1f}"
-        print(f"| {k} | {warm:.1f} | {args.feeds / warm:.0f} | {per} | {cold:.1f} | {load} |")
+        print(f"| {k or '1 (SQLite, baseline)'} | {warm:.1f} | {args.feeds / warm:.0f} | {per} | {cold:.1f} | {load} |")
     return 0
 
 

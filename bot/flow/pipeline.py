@@ -37,6 +37,7 @@ from bot.semantic.judge import judge_story, score_stories_async
 from bot.store.database import Candidate, FeedState, Store
 
 log = get_logger("pipeline")
+LEASE_AHEAD = 4  # feeds leased per poll, in units of settings.concurrency (see _poll_leased)
 Clock = Callable[[], datetime]
 
 
@@ -275,11 +276,15 @@ async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -
 
 
 async def _poll_leased(ctx: Context, fetcher: Fetcher) -> list[CheckOutcome]:
-    """Lease due feeds as the fetcher has room (``concurrency`` at a time, topped up once a
-    quarter of them are done) until none is left; each lease is released after its check."""
+    """Lease due feeds as the fetcher has room until none is left; each lease is released after
+    its check. ``LEASE_AHEAD`` times ``concurrency`` are leased at a time (topped up once a
+    quarter of them are done): the leases come in address order, so a window of only
+    ``concurrency`` feeds would sit on a few hosts and ``per_host`` would idle most of the
+    fetcher (bench_replicas.py, 1,000 feeds on 64 hosts: a warm cycle of 18.8 s against 10.2 s with
+    four times ``concurrency``, and 9.3 s with every due feed at once, on a loaded machine)."""
     s = ctx.config.settings
     ctx.parser.begin_poll(ctx.store.due_count(ctx.clock()))
-    width = max(1, s.concurrency)
+    width = LEASE_AHEAD * max(1, s.concurrency)
     top_up = max(1, width // 4)
     order: dict[asyncio.Task[CheckOutcome], int] = {}
     running: set[asyncio.Task[CheckOutcome]] = set()
