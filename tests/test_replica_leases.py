@@ -98,3 +98,22 @@ def test_replicas_leasing_at_once_split_the_due_feeds(tmp_path: Path, database_u
         t.join()
     every = [u for urls in got.values() for u in urls]
     assert sorted(every) == sorted(f.url for f in FEEDS)  # each feed leased exactly once
+
+
+def test_metrics_name_the_replica_holding_each_lease_and_claim(tmp_path: Path, store_url: str | None) -> None:
+    from types import SimpleNamespace
+
+    from bot.flow.replicas import publish
+    from bot.observe.metrics import Metrics
+
+    st = _store(tmp_path, store_url)
+    st.lease_due_feeds("host-a:12", NOW, 60, 3)
+    st.claim_channels("host-b:7", ["#ethics-alerts"], NOW, 60)
+    ctx = SimpleNamespace(store=st, metrics=Metrics(), clock=lambda: NOW)  # what publish reads of a Context
+    publish(ctx)  # type: ignore[arg-type]
+    text = ctx.metrics.render().decode()
+    assert 'ethics_bot_feed_leases{replica="host-a:12"} 3.0' in text
+    assert 'ethics_bot_channel_claim{channel="#ethics-alerts",replica="host-b:7"} 1.0' in text
+    st.leave("host-a:12")
+    publish(ctx)  # type: ignore[arg-type]
+    assert 'replica="host-a:12"' not in ctx.metrics.render().decode()
