@@ -10,6 +10,8 @@ import threading
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.cli.reports import status_data, status_report
 from bot.core.models import Feed
 from bot.store.database import Store
@@ -117,3 +119,25 @@ def test_metrics_name_the_replica_holding_each_lease_and_claim(tmp_path: Path, s
     st.leave("host-a:12")
     publish(ctx)  # type: ignore[arg-type]
     assert 'replica="host-a:12"' not in ctx.metrics.render().decode()
+
+
+def test_health_in_a_replicas_container_judges_that_replica(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    from bot.cli.reports import health_report
+
+    st = _store(tmp_path, database_url)
+    host = socket.gethostname()
+    st.ticked(f"{host}:7", NOW - timedelta(seconds=600), NOW - timedelta(seconds=900))  # stalled
+    st.ticked("elsewhere:1", NOW, NOW - timedelta(seconds=60))  # another replica ticks on
+    monkeypatch.delenv("BOT_REPLICA_ID", raising=False)
+    ok, reason = health_report(tmp_path, now=NOW, max_age=120, database_url=database_url)
+    assert not ok and reason == f"unhealthy: replica {host}:7: the last poll tick was 600s ago (limit 120s)"
+    st.heartbeat(f"{host}:8", NOW, 60, NOW - timedelta(seconds=5))  # restarted: a new pid, no tick yet
+    ok, reason = health_report(tmp_path, now=NOW, max_age=120, database_url=database_url)
+    assert not ok and "has not completed a poll tick" in reason
+    monkeypatch.setenv("BOT_REPLICA_ID", "elsewhere:1")
+    assert health_report(tmp_path, now=NOW, max_age=120, database_url=database_url) == (
+        True, "healthy: replica elsewhere:1, last poll tick 0s ago")

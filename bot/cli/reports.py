@@ -179,6 +179,8 @@ def health_report(
         return False, f"unhealthy: no state database in {state_dir} yet (has the daemon started?)"
     store = Store(state_dir, database_url)
     try:
+        if database_url:  # replicas share the database: judge this host's (or BOT_REPLICA_ID's) own
+            return _replica_health(store, now=now, max_age=max_age)
         mark, started = store.get_mark("last_tick"), store.get_mark("started_at")
     finally:
         store.close()
@@ -189,6 +191,28 @@ def health_report(
     if age > limit:
         return False, f"unhealthy: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
     return True, f"healthy: last poll tick {age:.0f}s ago"
+
+
+def _replica_health(store: Store, *, now: datetime, max_age: float | None) -> tuple[bool, str]:
+    """Health of the replica running here: ``BOT_REPLICA_ID``, else the newest replica whose id
+    is this host's name (the default id is ``hostname:pid``; in a container, the container's)."""
+    import os
+    import socket
+
+    wanted = (os.environ.get("BOT_REPLICA_ID") or "").strip() or None
+    host = socket.gethostname()
+    found = store.replica_tick(wanted, host)
+    who = wanted or f"on {host}"
+    if found is None:
+        return False, f"unhealthy: no replica {who} in the state database yet (has the daemon started?)"
+    replica, _started, tick = found
+    if tick is None:
+        return False, f"unhealthy: replica {replica} has not completed a poll tick since it started"
+    age = now.timestamp() - tick
+    limit = max_age or health_limit()
+    if age > limit:
+        return False, f"unhealthy: replica {replica}: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
+    return True, f"healthy: replica {replica}, last poll tick {age:.0f}s ago"
 
 
 def semantic_status(config: Config) -> str:

@@ -110,6 +110,8 @@ class Daemon:
             self.scheduler.modify_job("deliver", next_run_time=datetime.now(UTC))
         self.last_tick = self.ctx.clock().timestamp()
         self.ctx.store.set_mark("last_tick", self.ctx.clock().isoformat())
+        if self.ctx.store.backend != "sqlite":  # each replica's own, for `ethics-bot health` in its container
+            self.ctx.store.ticked(self.ctx.replica, self.ctx.clock(), self.started)
         if outcomes:
             event(
                 log,

@@ -15,7 +15,9 @@ live replicas (migration 7).
   claimer's token bucket, seeded from ``last_post_at`` when a claim changes hands) hold across
   replicas. A claim is taken when the channel has alerts due and nobody else holds it, renewed
   before each post, and released when the channel has nothing due.
-- ``replicas`` lists each replica's id and when it was last seen, for ``status`` and /metrics.
+- ``replicas`` lists each replica's id, when it started, was last seen and last finished a poll
+  tick: ``status`` and /metrics show it, and ``ethics-bot health`` in a replica's container
+  judges that replica's own tick (``replica_tick``), not whichever replica ticked last.
 
 On SQLite the same statements run without ``FOR UPDATE SKIP LOCKED`` (one writer at a time
 anyway, and the writer lock keeps a second daemon away); ``forget_all`` clears what a killed
@@ -42,7 +44,7 @@ CREATE TABLE IF NOT EXISTS channel_claims (
     channel TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL, last_post_at REAL
 );
 CREATE TABLE IF NOT EXISTS replicas (
-    id TEXT PRIMARY KEY, started_at REAL NOT NULL, last_seen REAL NOT NULL
+    id TEXT PRIMARY KEY, started_at REAL NOT NULL, last_seen REAL NOT NULL, last_tick REAL
 )
 """
 
@@ -168,6 +170,29 @@ class LeasesPart(StorePart):
                 (holder, started.timestamp(), t),
             )
 
+    def ticked(self, holder: str, now: datetime, started: datetime) -> None:
+        """This replica finished a poll tick."""
+        self._db.execute(
+            "INSERT INTO replicas(id, started_at, last_seen, last_tick) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, last_tick = excluded.last_tick",
+            (holder, started.timestamp(), now.timestamp(), now.timestamp()),
+        )
+
+    def replica_tick(self, replica: str | None, host: str) -> tuple[str, float, float | None] | None:
+        """(id, started_at, last_tick) of the replica ``replica``, or without one of the replica
+        on ``host`` (an id ``host:pid``) that started last; None when there is none."""
+        if replica:
+            row = self._db.execute("SELECT id, started_at, last_tick FROM replicas WHERE id = ?", (replica,)).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT id, started_at, last_tick FROM replicas WHERE substr(id, 1, ?) = ? "
+                "ORDER BY started_at DESC LIMIT 1",
+                (len(host) + 1, host + ":"),
+            ).fetchone()
+        if row is None:
+            return None
+        return str(row[0]), float(row[1]), None if row[2] is None else float(row[2])
+
     def leave(self, holder: str) -> bool:
         """A replica stopping: its leases and claims go at once, and it leaves the roll. False
         when the database could not be reached (they then expire as a dead replica's would)."""
@@ -186,6 +211,7 @@ class LeasesPart(StorePart):
         with self.transaction() as db:
             db.execute("DELETE FROM feed_leases WHERE holder = ?", (holder,))
             db.execute("UPDATE channel_claims SET expires_at = 0 WHERE holder = ?", (holder,))
+            db.execute("DELETE FROM replicas WHERE id = ?", (holder,))  # a new start: no tick yet
 
     def forget_all(self) -> None:
         """Every lease and claim, and the roll (SQLite, under the writer lock: no one else is live)."""
