@@ -141,3 +141,30 @@ def test_health_in_a_replicas_container_judges_that_replica(
     monkeypatch.setenv("BOT_REPLICA_ID", "elsewhere:1")
     assert health_report(tmp_path, now=NOW, max_age=120, database_url=database_url) == (
         True, "healthy: replica elsewhere:1, last poll tick 0s ago")
+
+
+def test_two_replicas_filing_reports_of_one_event_at_once_post_one_top_level_alert(
+    tmp_path: Path, database_url: str
+) -> None:
+    stores = [_store(tmp_path / str(i), database_url) for i in range(2)]
+    rounds = 12
+    barrier = threading.Barrier(2)
+
+    def file_reports(i: int) -> None:
+        for n in range(rounds):
+            link = f"https://wire.example/event-{n}"  # one address: one event, whichever feed has it
+            report = story(f"e{n}", f"Event {n} report", feed=FEEDS[i].url, link=link)
+            barrier.wait()
+            save(stores[i], FEEDS[i].url, cand(report, match()))
+
+    threads = [threading.Thread(target=file_reports, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        alerts = conn.execute("SELECT s.link, a.kind FROM alerts a JOIN stories s ON s.id = a.story_id").fetchall()
+    kinds = {n: sorted(k for link, k in alerts if link == f"https://wire.example/event-{n}") for n in range(rounds)}
+    assert all(k == ["also", "new"] for k in kinds.values()), kinds  # one top-level alert, one thread reply
