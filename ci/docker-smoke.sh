@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build ./Dockerfile with a private Docker engine and smoke-test the image the way a user runs it
 # for months: non-root, state on a volume, JSON logs, healthy, metrics, one Slack message per
-# story across a restart, and a clean exit 0 on `docker stop`.
+# story across a restart, and a clean exit 0 on `docker stop`; with PostgreSQL installed on the
+# host, two replicas sharing it (through its Unix-socket folder) post a new story once.
 #
 # Usage, from anywhere, as root:   bash ci/docker-smoke.sh
 #
@@ -47,6 +48,8 @@ chmod 755 "$TMP"
 PIDS=()
 CONTAINERS=()
 DOCKERD_PID=""
+PG_BIN=""
+PG_DATA=""
 cleanup() {
   set +e
   for c in "${CONTAINERS[@]}"; do $DOCKER rm -f "$c" >/dev/null 2>&1; done
@@ -57,6 +60,7 @@ cleanup() {
     wait "$DOCKERD_PID" 2>/dev/null
   fi
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  [ -n "$PG_DATA" ] && runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w stop >/dev/null 2>&1
   rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -402,6 +406,60 @@ check "$RUN-c: the last good rules (with the renamed-in rule) keep alerting" wai
 printf '%s\n' "$RULES_GOOD" >"$TMP/config/.rules.yaml.new"
 replace_rules "$TMP/config/.rules.yaml.new"
 stop_and_check "$RUN-c"
+
+# --- 8c. two replicas on one PostgreSQL (BOT_DATABASE_URL): a new story is posted once -------------
+# The server runs on the host (no image registry here to pull postgres from), on a Unix socket only,
+# in a folder mounted into both containers. Skipped where PostgreSQL is not installed.
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ]; then
+  mkdir -p "$TMP/pg" "$TMP/config-pg"
+  chown nobody "$TMP/pg"
+  chmod 755 "$TMP/pg" "$TMP/config-pg"
+  runuser -u nobody -- "$PG_BIN/initdb" -D "$TMP/pg/data" -U postgres --auth=trust --no-locale -E UTF8 \
+    --no-sync >"$TMP/pg-initdb.log" 2>&1 || { cat "$TMP/pg-initdb.log"; fatal "initdb failed"; }
+  PG_DATA=$TMP/pg/data
+  runuser -u nobody -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -o "-k $TMP/pg -c listen_addresses='' -c fsync=off" \
+    -l "$TMP/pg/server.log" -w -t 60 start >/dev/null || { cat "$TMP/pg/server.log"; fatal "PostgreSQL did not start"; }
+  cat >"$TMP/www/replicas.xml" <<XML
+<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Replica News</title><link>http://127.0.0.1:$FEED_PORT/</link><description>smoke</description>
+<item><title>Palantir staff protest: police face recognition deal</title>
+<link>https://news.example.org/replica-story</link><guid isPermaLink="false">smoke-replica-1</guid>
+<description>Workers object to facial recognition sold to police.</description><pubDate>$(date -u -R)</pubDate></item>
+</channel></rss>
+XML
+  chmod 644 "$TMP/www/replicas.xml"
+  sed "s#http://127.0.0.1:$FEED_PORT/feed.xml#http://127.0.0.1:$FEED_PORT/replicas.xml#" "$TMP/config/rules.yaml" \
+    >"$TMP/config-pg/rules.yaml"
+  chmod 644 "$TMP/config-pg/rules.yaml"
+  before=$(slack_posts)
+  for r in r1 r2; do
+    $DOCKER run -d --name "$RUN-$r" --label ethics-bot-smoke --network host \
+      -v "$TMP/config-pg:/config:ro" -v "$TMP/pg:/pgsock" \
+      -e BOT_DATABASE_URL="postgresql://postgres@/postgres?host=/pgsock" -e BOT_REPLICA_ID="$RUN-$r" \
+      -e SLACK_BOT_TOKEN="$TOKEN" -e SLACK_API_URL="http://127.0.0.1:$SLACK_PORT/api/" \
+      -e BOT_METRICS_PORT="$(free_port)" "$IMAGE" >/dev/null
+    CONTAINERS+=("$RUN-$r")
+  done
+  say "started $RUN-r1 and $RUN-r2 on one PostgreSQL ($("$PG_BIN/postgres" --version))"
+  check "$RUN-r1: becomes healthy (its own poll tick)" wait_healthy "$RUN-r1"
+  check "$RUN-r2: becomes healthy (its own poll tick)" wait_healthy "$RUN-r2"
+  check "replicas: the fake Slack received the new story" wait_posts $((before + 1)) 30
+  sleep 3  # the delivery tick is 1 s: give a duplicate the chance to show up
+  posts=$(slack_posts)
+  check "replicas: exactly one more Slack message (got $((posts - before)))" test "$posts" = $((before + 1))
+  status=$($DOCKER exec "$RUN-r1" ethics-bot status --json 2>/dev/null || true)
+  check "replicas: ethics-bot status names both replicas" python3 -c '
+import json, sys
+names = {r["replica"] for r in json.loads(sys.argv[1])["replicas"]}
+sys.exit(0 if {sys.argv[2] + "-r1", sys.argv[2] + "-r2"} <= names else 1)' "$status" "$RUN"
+  for r in r1 r2; do
+    check "$RUN-$r: no error or critical log line" quiet_at "$RUN-$r" error critical
+    stop_and_check "$RUN-$r"
+  done
+else
+  say "skip: PostgreSQL is not installed here (make test installs it): no replicas phase"
+fi
 
 # --- 9. compose.yaml as a user runs it: named volume, read-only rules, published metrics --------
 # In a copy of the project folder, so a developer's own .env (a real token) is never used here.

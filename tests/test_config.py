@@ -171,6 +171,7 @@ NOT_POSITIVE = [
     ("metrics_port", "0", "-9464", _POSITIVE),
     ("feed_alert_after", "0", "-3", _POSITIVE),
     ("flood_share", "0%", "-5%", "must be more than 0% and at most 100%"),
+    ("lease_expiry", "0s", "-2m", _DURATION),
 ]
 ZERO_MEANS_OFF = {"digest_over"}  # 0 (or off) turns the flood digest off; a negative is still refused
 

@@ -19,6 +19,7 @@ from bot.core.settings import Config, Environment
 from bot.fetch.client import Fetcher
 from bot.flow.delivery import Pacer, deliver_due
 from bot.flow.pipeline import Context, fetch_limits, poll_feeds
+from bot.flow.replicas import join, leave
 from bot.notify.slack import make_notifier
 from bot.notify.socket import make_feedback
 from bot.observe.logs import event, get_logger
@@ -53,6 +54,7 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
     store = Store(args.state, args.database_url)
     ctx = Context(config=config, ruleset=ruleset, store=store)
     store.sync_feeds(config.feeds, ctx.clock())
+    join(ctx, ctx.clock())  # delivery takes channel claims like a replica (flow/replicas.py)
     notifier = make_notifier(os.environ)
     async with Fetcher(fetch_limits(config)) as fetcher:
         outcomes = await poll_feeds(ctx, fetcher, due_only=False)
@@ -82,6 +84,7 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
         await asyncio.sleep(wait)
     store.set_mark("last_tick", ctx.clock().isoformat())
     event(log, "once_done", sent=sent, pending=store.pending_count())
+    leave(ctx)
     store.close()
     return 0
 

@@ -110,8 +110,14 @@ def status_data(store: Store, now: datetime) -> dict[str, Any]:
         for f in store.feed_states()
         if f.error_count
     ]
+    replicas = [
+        {"replica": h.replica, "last_seen": _iso(h.last_seen), "feeds_leased": len(h.feeds), "feeds": list(h.feeds),
+         "channels": list(h.channels)}
+        for h in store.holdings(now)
+    ]
     return {
         "channels": channels,
+        "replicas": replicas,
         "last_poll": store.get_mark("last_poll"),
         "last_tick": store.get_mark("last_tick"),
         "failing_feeds": failing,
@@ -136,6 +142,7 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
             )
     else:
         lines.append("no alerts yet")
+    lines += replica_lines(data["replicas"], now)
     if data["recent_failures"]:
         lines += ["", "alerts that failed for good (newest first):"]
         for f in data["recent_failures"]:
@@ -148,6 +155,22 @@ def status_report(store: Store, *, as_json: bool, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def replica_lines(replicas: list[dict[str, Any]], now: datetime, shown: int = 5) -> list[str]:
+    """Who holds what: each replica's leased feeds (the first few named) and claimed channels."""
+    if not replicas:
+        return []
+    lines = ["", "replicas (feeds being checked and channels being delivered, by the replica holding them):"]
+    for r in replicas:
+        seen = _ago(datetime.fromisoformat(r["last_seen"]).timestamp(), now) if r["last_seen"] else "not seen"
+        lines.append(f"  {r['replica']} (last seen {seen}): {r['feeds_leased']} feed(s) leased, "
+                     f"channels: {', '.join(r['channels']) or 'none'}")
+        for url in r["feeds"][:shown]:
+            lines.append(f"    {url}")
+        if len(r["feeds"]) > shown:
+            lines.append(f"    ... and {len(r['feeds']) - shown} more (--json lists them all)")
+    return lines
+
+
 def health_report(
     state_dir: Path, *, now: datetime, max_age: float | None, database_url: str | None = None
 ) -> tuple[bool, str]:
@@ -156,6 +179,8 @@ def health_report(
         return False, f"unhealthy: no state database in {state_dir} yet (has the daemon started?)"
     store = Store(state_dir, database_url)
     try:
+        if database_url:  # replicas share the database: judge this host's (or BOT_REPLICA_ID's) own
+            return _replica_health(store, now=now, max_age=max_age)
         mark, started = store.get_mark("last_tick"), store.get_mark("started_at")
     finally:
         store.close()
@@ -166,6 +191,28 @@ def health_report(
     if age > limit:
         return False, f"unhealthy: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
     return True, f"healthy: last poll tick {age:.0f}s ago"
+
+
+def _replica_health(store: Store, *, now: datetime, max_age: float | None) -> tuple[bool, str]:
+    """Health of the replica running here: ``BOT_REPLICA_ID``, else the newest replica whose id
+    is this host's name (the default id is ``hostname:pid``; in a container, the container's)."""
+    import os
+    import socket
+
+    wanted = (os.environ.get("BOT_REPLICA_ID") or "").strip() or None
+    host = socket.gethostname()
+    found = store.replica_tick(wanted, host)
+    who = wanted or f"on {host}"
+    if found is None:
+        return False, f"unhealthy: no replica {who} in the state database yet (has the daemon started?)"
+    replica, _started, tick = found
+    if tick is None:
+        return False, f"unhealthy: replica {replica} has not completed a poll tick since it started"
+    age = now.timestamp() - tick
+    limit = max_age or health_limit()
+    if age > limit:
+        return False, f"unhealthy: replica {replica}: the last poll tick was {age:.0f}s ago (limit {limit:.0f}s)"
+    return True, f"healthy: replica {replica}, last poll tick {age:.0f}s ago"
 
 
 def semantic_status(config: Config) -> str:

@@ -58,6 +58,7 @@ SETTING_TYPES: dict[str, Callable[[str], Any]] = {
     "feed_alert_after": values.positive_int,
     "flood_share": values.share,
     "flood_allow": values.boolean,
+    "lease_expiry": values.positive_duration,
 }
 
 

@@ -73,6 +73,9 @@ class Settings:
     feed_alert_after: int = 3  # consecutive failures before ops_channel is told about a feed
     flood_share: float = 0.05  # a reload whose edit would alert on more of the recent stories is refused
     flood_allow: bool = False  # the operator's yes to such an edit
+    # replicas on one database: a dead replica's feed leases and channel claims pass to the others
+    # after this long (a live one renews them every third of it)
+    lease_expiry: float = 2 * 60
 
 
 DEFAULTS = Settings()  # read these (e.g. ``DEFAULTS.fetch_timeout``) wherever a default is needed

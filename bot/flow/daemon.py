@@ -5,7 +5,8 @@ reload check (applies a valid edit of rules.yaml, keeps the last good rules on a
 on one the flood guard refuses; the file is read by path, so an edit saved in place and a new
 file renamed over the old one are both seen),
 a daily prune, the semantic layer's retraining on feedback (at start, then daily) and, with
-Socket Mode on, a feedback tick that stores and shows the clicks (flow/feedback.py). SIGTERM
+Socket Mode on, a feedback tick that stores and shows the clicks (flow/feedback.py), and the
+replica heartbeat (renews this replica's feed leases and channel claims, flow/replicas.py). SIGTERM
 and SIGINT stop the jobs, give in-flight work up to ``STOP_GRACE`` seconds to finish, and
 return 0. Owns apscheduler; the units of work are in flow/pipeline.py.
 """
@@ -32,6 +33,7 @@ from bot.fetch.client import Fetcher
 from bot.flow.delivery import Pacer, deliver_due
 from bot.flow.feedback import handle_clicks, learn
 from bot.flow.pipeline import Context, fetch_limits, poll_feeds
+from bot.flow.replicas import heartbeat, join, leave
 from bot.notify.slack import Notifier, build_message
 from bot.notify.socket import SocketListener
 from bot.observe.logs import event, get_logger
@@ -84,6 +86,7 @@ class Daemon:
         self.fetcher: Fetcher | None = None
         self.last_tick: float | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.started = ctx.clock()
 
     async def _guarded(self, name: str, job: Callable[[], Awaitable[object]]) -> None:
         if self.stop_event.is_set():
@@ -107,10 +110,13 @@ class Daemon:
             self.scheduler.modify_job("deliver", next_run_time=datetime.now(UTC))
         self.last_tick = self.ctx.clock().timestamp()
         self.ctx.store.set_mark("last_tick", self.ctx.clock().isoformat())
+        if self.ctx.store.backend != "sqlite":  # each replica's own, for `ethics-bot health` in its container
+            self.ctx.store.ticked(self.ctx.replica, self.ctx.clock(), self.started)
         if outcomes:
             event(
                 log,
                 "poll_tick",
+                replica=self.ctx.replica,
                 feeds=len(outcomes),
                 failed=sum(not o.ok for o in outcomes),
                 new=sum(o.new_stories for o in outcomes),
@@ -196,6 +202,9 @@ class Daemon:
     async def _learn(self) -> None:
         await learn(self.ctx)
 
+    async def _heartbeat(self) -> None:
+        heartbeat(self.ctx, self.started)
+
     async def _prune(self) -> None:
         removed = self.ctx.store.prune(self.ctx.clock(), self.ctx.config.settings.retention)
         event(log, "pruned", stories=removed)
@@ -211,8 +220,11 @@ class Daemon:
             server.start()
             event(log, "metrics_listening", port=server.port)
         scheduler = self.scheduler = AsyncIOScheduler()
-        now = self.ctx.clock()
+        now = self.started = self.ctx.clock()
+        self.ctx.metrics.replica.labels(self.ctx.replica).set(1)
+        join(self.ctx, now)  # before the first poll: on SQLite, what a killed predecessor held is freed
         jobs: list[tuple[str, float, Callable[[], Awaitable[object]]]] = [
+            ("heartbeat", self.ctx.config.settings.lease_expiry / 3, self._heartbeat),
             ("poll", o.poll_tick, self._poll),
             ("deliver", o.delivery_tick, self._deliver),
             ("reload", o.reload_tick, self._reload),
@@ -243,6 +255,8 @@ class Daemon:
             event(
                 log,
                 "daemon_started",
+                replica=self.ctx.replica,
+                database=self.ctx.store.backend,
                 feeds=len(self.ctx.config.feeds),
                 rules=len(self.ctx.config.rules),
                 sink=getattr(self.notifier, "name", "?"),
@@ -261,6 +275,7 @@ class Daemon:
                     task.cancel()
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*late, return_exceptions=True)
+        leave(self.ctx)  # the others need not wait for this replica's leases to expire
         if server:
             server.stop()
         self.ctx.store.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from bot.flow.digests import plan_delivery
 from bot.flow.feedhealth import report_feed_health
+from bot.flow.replicas import HEALTH_CLAIM, claim_channels, still_mine
 from bot.flow.timing import delivery_backoff
 from bot.notify.slack import Notifier, build_message
 from bot.observe.logs import event, get_logger
@@ -49,6 +50,10 @@ class Pacer:
         tokens = min(self.burst, tokens + (now - at) * self.rate)
         self._tokens[channel] = (tokens - 1, now)
 
+    def seed(self, channel: str, tokens: float, at: float) -> None:
+        """Start the channel's bucket from what another replica left: ``tokens`` at time ``at``."""
+        self._tokens[channel] = (min(tokens, float(self.burst)), at)
+
     def block(self, channel: str, until: float) -> None:
         self._blocked[channel] = max(until, self._blocked.get(channel, 0.0))
 
@@ -61,18 +66,25 @@ class DeliveryRound:
 
 
 async def deliver_due(ctx: Context, notifier: Notifier, pacer: Pacer) -> DeliveryRound:
-    """Post the alerts that are due now, in order within each channel."""
+    """Post the alerts that are due now, in order within each channel, on the channels this
+    replica holds the claim of (flow/replicas.py: one replica at a time delivers a channel)."""
     s = ctx.config.settings
     outcome = DeliveryRound()
     waiting: set[str] = set()
-    await report_feed_health(ctx, notifier, pacer)  # once per poll: failing, recovered, silent feeds
-    for alert in await plan_delivery(ctx, notifier, pacer, outcome):  # holds and digests first
+    health = s.ops_channel or HEALTH_CLAIM
+    mine = claim_channels(ctx, pacer, ctx.store.busy_channels() | {health})
+    if health in mine:
+        await report_feed_health(ctx, notifier, pacer)  # once per poll: failing, recovered, silent feeds
+    for alert in await plan_delivery(ctx, notifier, pacer, outcome, mine):  # holds and digests first
         now = ctx.clock()
         if alert.channel in waiting or pacer.wait(alert.channel, now.timestamp()) > 0:
             waiting.add(alert.channel)
             continue
         if alert.kind in ("also", "update") and drop_if_muted(ctx.store, alert.id, now):
             continue  # someone pressed "Mute this story" on the first alert
+        if not still_mine(ctx, alert.channel):  # the claim lapsed (a stalled replica): leave it
+            waiting.add(alert.channel)
+            continue
         pacer.take(alert.channel, now.timestamp())
         message = build_message(alert)
         ctx.store.mark_sending(alert.id, now)

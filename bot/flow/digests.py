@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from bot.core.delivery import IMMEDIATE, ChannelDelivery
 from bot.core.models import SEVERITIES, Alert
 from bot.flow.modes import highest_severity, is_flood, release_at
+from bot.flow.replicas import still_mine
 from bot.flow.timing import delivery_backoff
 from bot.notify.digest import build_digest
 from bot.notify.slack import Notifier
@@ -55,12 +56,16 @@ def _rank(alert: Alert) -> int:
     return SEVERITIES.index(top) if top else -1
 
 
-async def plan_delivery(ctx: Context, notifier: Notifier, pacer: Pacer, outcome: DeliveryRound) -> list[Alert]:
-    """Release, hold and digest the due alerts; return the rest, to be posted one by one."""
+async def plan_delivery(ctx: Context, notifier: Notifier, pacer: Pacer, outcome: DeliveryRound,
+                        mine: set[str] | None = None) -> list[Alert]:
+    """Release, hold and digest the due alerts (of the channels in ``mine``, the ones this replica
+    delivers; None: every channel); return the rest, to be posted one by one."""
     now = ctx.clock()
     holds = holds_for(ctx.store)
     holds.release_due(now)
     due = ctx.store.due_alerts(now)
+    if mine is not None:
+        due = [a for a in due if a.channel in mine]
     released = holds.released(a.id for a in due)
     channels = ctx.config.channels
     digests: dict[str, list[Alert]] = {}
@@ -131,7 +136,7 @@ async def _send_digest(
     for part in build_digest(alerts, title, subtitle):
         channel = alerts[0].channel
         now = ctx.clock()
-        if pacer.wait(channel, now.timestamp()) > 0:
+        if pacer.wait(channel, now.timestamp()) > 0 or not still_mine(ctx, channel):
             return False
         pacer.take(channel, now.timestamp())
         for alert_id in part.alert_ids:

@@ -1,6 +1,10 @@
 """The poll tick's unit of work: check a feed (fetch → parse → match → store + queue alerts), and
 poll every due feed concurrently. Delivering what was queued is ``flow.delivery``'s job.
 
+A tick leases the due feeds (store/leases.py) a few at a time, as the fetcher has room for
+them, and releases each lease when the feed's check is recorded: replicas on one database
+therefore split the due feeds between them and check each once (flow/replicas.py).
+
 This module wires the stages together; it holds no library objects and no schedule. A feed
 that fails is recorded and backed off; one bad feed never stops the others. An exception that
 is not one of ours is a bug: logged as critical with the feed it happened on, then the loop
@@ -12,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +27,7 @@ from bot.core.errors import FeedParseError, FetchError
 from bot.core.models import SemanticScores, Story
 from bot.core.settings import Config
 from bot.fetch.client import Fetcher, FetchLimits
+from bot.flow.replicas import replica_id
 from bot.flow.timing import failure_backoff, next_interval, server_hint
 from bot.observe.logs import event, get_logger
 from bot.observe.metrics import Metrics
@@ -31,6 +37,7 @@ from bot.semantic.judge import judge_story, score_stories_async
 from bot.store.database import Candidate, FeedState, Store
 
 log = get_logger("pipeline")
+LEASE_AHEAD = 4  # feeds leased per poll, in units of settings.concurrency (see _poll_leased)
 Clock = Callable[[], datetime]
 
 
@@ -61,6 +68,7 @@ class Context:
     clock: Clock = utcnow
     rng: random.Random = field(default_factory=random.Random)
     parser: FeedParser = field(default_factory=FeedParser)
+    replica: str = field(default_factory=lambda: replica_id(os.environ))  # who holds this process's leases
     _access: tuple[Config, dict[str, FeedAccess]] | None = field(default=None, repr=False)
 
     def access_for(self, url: str) -> FeedAccess | None:
@@ -254,11 +262,56 @@ def store_stories(
 
 
 async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -> list[CheckOutcome]:
-    """Check every due feed (or every active feed) concurrently; the fetcher bounds concurrency."""
-    now = ctx.clock()
-    feeds = ctx.store.feed_states(due_at=now if due_only else None)
-    ctx.parser.begin_poll(len(feeds))
-    outcomes = await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds))
+    """Check every due feed that no other replica holds (or, ``due_only=False``, every active
+    feed, without leases: ``once``); the fetcher bounds concurrency."""
+    if due_only:
+        outcomes = await _poll_leased(ctx, fetcher)
+    else:
+        feeds = ctx.store.feed_states()
+        ctx.parser.begin_poll(len(feeds))
+        outcomes = list(await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds)))
     ctx.store.set_mark("last_poll", ctx.clock().isoformat())
     ctx.metrics.last_poll.set(ctx.clock().timestamp())
-    return list(outcomes)
+    return outcomes
+
+
+async def _poll_leased(ctx: Context, fetcher: Fetcher) -> list[CheckOutcome]:
+    """Lease due feeds as the fetcher has room until none is left; each lease is released after
+    its check. ``LEASE_AHEAD`` times ``concurrency`` are leased at a time (topped up once a
+    quarter of them are done): the leases come in address order, so a window of only
+    ``concurrency`` feeds would sit on a few hosts and ``per_host`` would idle most of the
+    fetcher (bench_replicas.py, 1,000 feeds on 64 hosts: a warm cycle of 18.8 s against 10.2 s with
+    four times ``concurrency``, and 9.3 s with every due feed at once, on a loaded machine)."""
+    s = ctx.config.settings
+    ctx.parser.begin_poll(ctx.store.due_count(ctx.clock()))
+    width = LEASE_AHEAD * max(1, s.concurrency)
+    top_up = max(1, width // 4)
+    order: dict[asyncio.Task[CheckOutcome], int] = {}
+    running: set[asyncio.Task[CheckOutcome]] = set()
+    done_all: list[tuple[int, CheckOutcome]] = []
+    more = True
+    try:
+        while True:
+            free = width - len(running)
+            if more and (free >= top_up or not running):
+                leased = ctx.store.lease_due_feeds(ctx.replica, ctx.clock(), s.lease_expiry, free)
+                more = len(leased) == free
+                for feed in leased:
+                    task = asyncio.create_task(_check_leased(ctx, fetcher, feed))
+                    order[task] = len(order)
+                    running.add(task)
+            if not running:
+                break
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            done_all.extend((order[t], t.result()) for t in done)
+    finally:
+        for task in running:  # cancelled (the daemon stopping): the checks go too
+            task.cancel()
+    return [outcome for _, outcome in sorted(done_all, key=lambda pair: pair[0])]
+
+
+async def _check_leased(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
+    try:
+        return await check_feed(ctx, fetcher, feed)
+    finally:
+        ctx.store.release_feed(feed.url, ctx.replica)

@@ -36,6 +36,18 @@ class Metrics:
             buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800),
             registry=r,
         )
+        # replicas on one database (flow/replicas.py): who holds what, as the database says
+        self.replica = Gauge("ethics_bot_replica_info", "This process's replica id (BOT_REPLICA_ID)", ["replica"],
+                             registry=r)
+        self.feed_leases = Gauge("ethics_bot_feed_leases", "Feeds leased now, by the replica holding them",
+                                 ["replica"], registry=r)
+        self.channel_claims = Gauge("ethics_bot_channel_claim", "1 for each channel and the replica delivering it",
+                                    ["channel", "replica"], registry=r)
+        self.alerts_resumed = Counter(
+            "ethics_bot_alerts_resumed",
+            "Alerts a dead replica left 'sending', posted again (Slack may have accepted them before it died)",
+            registry=r,
+        )
         self.last_poll = Gauge(
             "ethics_bot_last_successful_poll_timestamp_seconds", "When the last poll tick finished", registry=r
         )

@@ -24,6 +24,12 @@ from bot.store.backend import Connection
 from bot.store.identity import Evidence, Report, evidence, link_key, same_event
 
 FOLLOW_UP_AFTER = 12 * 3600.0
+# Filing reads the recent clusters, then writes: two replicas filing two reports of one event at
+# the same moment would each see no cluster and both open one (two top-level alerts). On
+# PostgreSQL, filing therefore takes this transaction-scoped advisory lock, held until the poll's
+# transaction commits, so replicas file one at a time. On SQLite the write transaction
+# (BEGIN IMMEDIATE) already lets one writer in at a time.
+_FILING_LOCK = 0x45_7468_6963_74  # "Ethict": ours, beside postgres.py's schema lock
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,8 @@ def story_evidence(story: Story) -> Evidence:
 
 def file_story(db: Connection, story_id: int, story: Story, now: datetime, window: float) -> Filing:
     """Put the story in its event's cluster (a new one when no recent cluster is its event)."""
+    if db.kind == "postgresql":
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_FILING_LOCK,))
     since = now.timestamp() - window
     key = link_key(story.link)
     db.execute("UPDATE stories SET event_link = ? WHERE id = ?", (key, story_id))

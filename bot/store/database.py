@@ -26,6 +26,8 @@ from bot.store.feeds import FeedsPart, FeedState
 from bot.store.health import SCHEMA as HEALTH_SCHEMA
 from bot.store.history import HistoryPart
 from bot.store.holds import SCHEMA as HOLDS_SCHEMA
+from bot.store.leases import MIGRATION as LEASES_MIGRATION
+from bot.store.leases import LeasesPart
 from bot.store.outbox import OutboxPart
 from bot.store.stories import Candidate, PollOutcome, StoriesPart
 
@@ -84,12 +86,14 @@ _MIGRATIONS: tuple[str, ...] = (
     # 6: held alerts (store/holds.py) and feed-health marks (store/health.py), which their modules
     # used to create on first use; IF NOT EXISTS, as a state folder may already have them
     HOLDS_SCHEMA + ";" + HEALTH_SCHEMA,
+    LEASES_MIGRATION,  # 7: replicas sharing one database: feed leases, channel claims (store/leases.py)
 )
 # Every table, parents before the tables that refer to them (``migrate-state`` copies in this order).
+# Not feed_leases, channel_claims and replicas: they belong to running processes (leases.py).
 TABLES = ("feeds", "clusters", "stories", "alerts", "runtime", "feedback", "alert_holds", "feed_health")
 
 
-class Store(FeedsPart, StoriesPart, OutboxPart, HistoryPart):
+class Store(FeedsPart, StoriesPart, OutboxPart, HistoryPart, LeasesPart):
     """One connection to the state database, with every part's methods. Not thread-safe: use it
     from one thread."""
 
