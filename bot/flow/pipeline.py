@@ -258,7 +258,16 @@ async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -
     now = ctx.clock()
     feeds = ctx.store.feed_states(due_at=now if due_only else None)
     ctx.parser.begin_poll(len(feeds))
-    outcomes = await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds))
+    # At most `concurrency` feeds between the start of their fetch and the end of their check:
+    # the fetcher bounds the fetches alone, and when parsing is the slower stage, fetched bodies
+    # would otherwise pile up in memory waiting for the parser (hundreds of MB on a big poll).
+    in_flight = asyncio.Semaphore(max(1, ctx.config.settings.concurrency))
+
+    async def check(feed: FeedState) -> CheckOutcome:
+        async with in_flight:
+            return await check_feed(ctx, fetcher, feed)
+
+    outcomes = await asyncio.gather(*(check(f) for f in feeds))
     ctx.store.set_mark("last_poll", ctx.clock().isoformat())
     ctx.metrics.last_poll.set(ctx.clock().timestamp())
     return list(outcomes)
