@@ -203,12 +203,15 @@ def alert_since(feed: FeedState, now: datetime, lookback: float, retention: floa
     return now - timedelta(seconds=lookback if feed.first_polled_at is None else retention)
 
 
+def can_alert(story: Story, since: datetime, *, first_poll: bool) -> bool:
+    """Whether a new story may still alert: on a feed's first poll, an undated story or one
+    published before ``since`` is only recorded as seen (the store decides the same way)."""
+    return not first_poll or (story.published is not None and story.published >= since)
+
+
 def may_alert(stories: Sequence[Story], since: datetime, *, first_poll: bool) -> list[Story]:
-    """The stories that can still alert, so the semantic layer scores no others: on a feed's
-    first poll, an undated story or one published before ``since`` is only recorded as seen."""
-    if not first_poll:
-        return list(stories)
-    return [s for s in stories if s.published is not None and s.published >= since]
+    """The stories that can still alert, so the semantic layer scores no others."""
+    return [s for s in stories if can_alert(s, since, first_poll=first_poll)]
 
 
 def store_stories(
@@ -222,25 +225,32 @@ def store_stories(
 ) -> CheckOutcome:
     """Match the new and edited stories of one poll and store them with their alerts
     (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section;
-    ``known``: the stored content hashes of these stories, if the caller has read them)."""
+    ``known``: the stored content hashes of these stories, if the caller has read them).
+
+    A story that cannot alert (``can_alert``: on a feed's first poll, one older than
+    ``lookback`` or undated) is stored without being matched: its matches could change nothing,
+    and a replay matches stored stories when it runs."""
     s = ctx.config.settings
     unique: dict[str, Story] = {}
     for story in stories:
         unique.setdefault(story.key, story)
     if known is None:
         known = ctx.store.known_hashes(feed.url, list(unique))
+    first_poll = feed.first_polled_at is None
+    since = alert_since(feed, now, s.lookback, s.retention)
     candidates = []
     for story in unique.values():
         digest = content_hash(story.title, story.summary)
         if known.get(story.key) == digest:
+            continue
+        if not can_alert(story, since, first_poll=first_poll):
+            candidates.append(Candidate(story, (), digest))
             continue
         matches = judge_story(ctx.ruleset, ctx.config, story, scores).matches
         if story.key not in known:
             for m in matches:
                 ctx.metrics.matches.labels(m.rule_id).inc()
         candidates.append(Candidate(story, matches, digest))
-    first_poll = feed.first_polled_at is None
-    since = alert_since(feed, now, s.lookback, s.retention)
     saved = ctx.store.save_poll(
         feed.url,
         candidates,
