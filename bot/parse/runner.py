@@ -28,11 +28,11 @@ from bot.parse.memory import trim, tune_malloc
 log = get_logger("parse_runner")
 
 PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worker processes
-# Parsing moves to worker processes when a poll's documents take this long each to parse in the
+# Parsing moves to the worker process when a poll's documents take this long each to parse in the
 # thread: the median of the last PROCESS_SAMPLE parses (a median, so that a first parse that
-# warms caches, or a moment of contention, does not decide it). Plain RSS takes ~1.3 ms, for which
-# the workers' start-up and pickling cost more than they save; feedparser takes 5-20 ms on a
-# typical feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
+# warms caches, or a moment of contention, does not decide it). Below it (small feeds), the
+# worker's start-up and pickling cost more than they save; feedparser takes 5-20 ms on a typical
+# real feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
 HEAVY_PARSE = 0.004
 PROCESS_SAMPLE = 20
 LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
