@@ -13,7 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.text import clean_text
@@ -189,8 +189,11 @@ def _whole_then_clipped(markup: str, limit: int) -> str:
     return clip(clean_text(_soup_text(markup[: limit * _MARKUP_PER_TEXT_CHAR])), limit)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(TEXT, tags()), min_size=20, max_size=120), st.integers(min_value=5, max_value=60))
+@example(["word", "word", '<p title="a<b">', *["word"] * 17], 10)  # a cut inside an attribute value
+@example(["word", "<!-- a <b> comment", *["word"] * 30, "-->"], 10)
+@example(["word", "<script>", *["x < y"] * 30, "</script>", "word"], 10)
 def test_long_markup_read_in_part_gives_the_same_clipped_text(pieces: list[str], limit: int) -> None:
     """Long markup is read from its head when that gives enough text: never a different answer."""
     markup = "".join(pieces) * 3
