@@ -6,13 +6,10 @@ Times, per file (median of ``--repeat`` runs):
   relative-URI resolution on);
 * ``feedparser cheap``: the mode ``bot.parse.feed`` falls back to (``sanitize_html=False``,
   ``resolve_relative_uris=False``; the bot strips HTML itself);
-* ``parse_feed, feedparser path``: the whole of ``bot.parse.feed.parse_feed`` with the ElementTree
-  fast path switched off (entity guard, feedparser, plain text, keys, links);
-* ``parse_feed``: the same as the bot runs it: plain RSS through ``bot.parse.plainrss`` when it can
-  prove the result equal, feedparser otherwise; ``text`` is the share spent in
-  ``to_plain_text``.
+* ``parse_feed``: the whole of ``bot.parse.feed.parse_feed`` as the bot runs it (entity guard,
+  feedparser, plain text, keys, links); ``text`` is the share spent in ``to_plain_text``.
 
-then the same two ``parse_feed`` figures for one feed of the polling benchmark
+then ``parse_feed`` on one feed of the polling benchmark
 (``bench/poll_server.py``: 20 items, ~11 KB), and finally, over every HTML field of the corpus,
 ``to_plain_text`` (regular expression for simple markup, BeautifulSoup for the rest) against
 BeautifulSoup alone, and how many fields the shortcut read.
@@ -43,8 +40,6 @@ import feedparser
 from bot.core.text import clean_text
 from bot.parse import feed as bot_parse
 from bot.parse import plaintext as bot_text
-from bot.parse.plainrss import read_rss
-from bot.parse.xmlguard import strip_entity_declarations
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "feeds" / "real"
 BUCKETS = (
@@ -53,7 +48,7 @@ BUCKETS = (
     (1_000_000, "100 KB-1 MB"),
     (None, ">= 1 MB"),
 )
-COLUMNS = ("feedparser default", "feedparser cheap", "parse_feed, feedparser path", "parse_feed", "text")
+COLUMNS = ("feedparser default", "feedparser cheap", "parse_feed", "text")
 
 
 def median_seconds(action: Callable[[], object], repeat: int) -> float:
@@ -70,11 +65,6 @@ def bucket_of(size: int) -> str:
         if limit is None or size < limit:
             return name
     raise AssertionError("unreachable")
-
-
-def takes_fast_path(data: bytes) -> bool:
-    guarded, _ = strip_entity_declarations(data)
-    return read_rss(guarded) is not None
 
 
 class TextTimer:
@@ -96,12 +86,6 @@ def cheap_feedparser(data: bytes) -> Any:
     return feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
 
 
-def without_fast_path(data: bytes) -> None:
-    """parse_feed's XML route with the ElementTree fast path switched off."""
-    with contextlib.suppress(bot_parse.FeedParseError):
-        bot_parse._parse_xml(data, "https://bench.example/feed", "bench", "", fast=False)
-
-
 def time_file(path: Path, repeat: int) -> dict[str, float | None]:
     """Median seconds per column for one file; the measures take turns within each run."""
     data = path.read_bytes()
@@ -115,7 +99,6 @@ def time_file(path: Path, repeat: int) -> dict[str, float | None]:
     if path.suffix != ".json":
         actions["feedparser default"] = lambda: feedparser.parse(io.BytesIO(data))
         actions["feedparser cheap"] = lambda: cheap_feedparser(data)
-        actions["parse_feed, feedparser path"] = lambda: without_fast_path(data)
     samples: dict[str, list[float]] = {name: [] for name in [*actions, "text"]}
     bot_parse.to_plain_text = timer  # type: ignore[assignment]
     try:
@@ -130,9 +113,8 @@ def time_file(path: Path, repeat: int) -> dict[str, float | None]:
     return {c: statistics.median(samples[c]) if samples.get(c) else None for c in COLUMNS}
 
 
-def bench_feed(repeat: int) -> tuple[float, float, bool]:
-    """parse_feed on one polling-benchmark feed: fast path, feedparser path (ms), and whether
-    the fast path took it."""
+def bench_feed(repeat: int) -> float:
+    """parse_feed on one polling-benchmark feed (ms)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from poll_server import PollServer
 
@@ -142,9 +124,7 @@ def bench_feed(repeat: int) -> tuple[float, float, bool]:
     def fast() -> None:
         bot_parse.parse_feed(data, feed_url="https://bench.example/feed", source="bench", headers=headers)
 
-    fast_ms = min(median_seconds(fast, 50) for _ in range(repeat)) * 1000
-    slow_ms = min(median_seconds(lambda: without_fast_path(data), 50) for _ in range(repeat)) * 1000
-    return fast_ms, slow_ms, takes_fast_path(data)
+    return min(median_seconds(fast, 50) for _ in range(repeat)) * 1000
 
 
 def html_fields(paths: list[Path]) -> list[str]:
@@ -211,7 +191,6 @@ def main() -> int:
     xml_paths = [p for p in paths if p.suffix != ".json"]
     xml_rows = [rows[p] for p in xml_paths]
     total = {c: sum(r[c] or 0.0 for r in xml_rows) for c in COLUMNS}
-    fast_files = sum(takes_fast_path(p.read_bytes()) for p in xml_paths)
     print("\nTotals over the XML feeds (seconds):\n")
     print("| measure | seconds |")
     print("| --- | ---: |")
@@ -219,16 +198,11 @@ def main() -> int:
         print(f"| {column} | {total[column]:.2f} |")
     speedup = total["feedparser default"] / total["feedparser cheap"]
     print(f"\n* cheap mode vs default: {speedup:.2f}x faster.")
-    print(f"* the ElementTree fast path took {fast_files} of {len(xml_paths)} XML files (the rest: Atom,")
-    print("  RDF, other encodings, DOCTYPEs, namespaces or elements it does not reproduce).")
     print(f"* text extraction is {total['text'] / total['parse_feed']:.0%} of parse_feed's time.")
 
-    fast_ms, slow_ms, took = bench_feed(args.repeat)
+    feed_ms = bench_feed(args.repeat)
     print("\n### One polling-benchmark feed (20 items, ~11 KB)\n")
-    print("| parse_feed | ms |")
-    print("| --- | ---: |")
-    print(f"| feedparser path | {slow_ms:.2f} |")
-    print(f"| as the bot runs it (fast path {'taken' if took else 'NOT taken'}) | {fast_ms:.2f} |")
+    print(f"parse_feed: {feed_ms:.2f} ms")
 
     fields = html_fields(paths)
     ours_time, soup_time = compare_extractors(fields, args.repeat)

@@ -51,7 +51,7 @@ def test_each_dependency_is_pinned_inside_its_declared_range(requirement: Requir
 
 @pytest.mark.parametrize("name", ["httpx", "httpcore", "feedparser", "beautifulsoup4"])
 def test_the_libraries_whose_internals_we_lean_on_run_at_their_pinned_version(name: str) -> None:
-    """The tests that hold our transport, date parser and fast paths to these libraries ran
+    """The tests that hold our transport, feed reading and text shortcut to these libraries ran
     on the pinned versions: moving the venv without moving constraints.txt fails here."""
     try:
         installed = version(name)

@@ -65,8 +65,8 @@ def test_quick_parses_stay_in_a_thread_and_a_huge_document_goes_to_a_worker() ->
         parser.close()
 
 
-def test_one_cpu_parses_in_a_thread_whatever_the_poll_size() -> None:
-    parser = FeedParser(workers=1, min_batch=1, heavy_parse=0.0)
+def test_without_workers_parsing_stays_in_a_thread_whatever_the_poll_size() -> None:
+    parser = FeedParser(workers=0, min_batch=1, heavy_parse=0.0)
     parser.begin_poll(10_000)
     for _ in range(PROCESS_SAMPLE + 1):
         assert parse_with(parser, FEED).stories

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.core.text import clean_text
@@ -180,3 +180,31 @@ def test_every_html4_entity_and_ordinary_reference_reads_the_same() -> None:
     references += [f"&#x{n:x};" for n in (65, 0xA0, 0x2014)] + [f"&#X{n:X};" for n in (66, 0x2019)]
     for reference in references:
         assert _agree(f"a{reference}b") is True, reference
+
+
+def _whole_then_clipped(markup: str, limit: int) -> str:
+    """What ``to_plain_text`` must give: the text of the (capped) markup, then clipped."""
+    from bot.parse.plaintext import _MARKUP_PER_TEXT_CHAR, clip
+
+    return clip(clean_text(_soup_text(markup[: limit * _MARKUP_PER_TEXT_CHAR])), limit)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(TEXT, tags()), min_size=20, max_size=120), st.integers(min_value=5, max_value=60))
+@example(["word", "word", '<p title="a<b">', *["word"] * 17], 10)  # a cut inside an attribute value
+@example(["word", "<!-- a <b> comment", *["word"] * 30, "-->"], 10)
+@example(["word", "<script>", *["x < y"] * 30, "</script>", "word"], 10)
+def test_long_markup_read_in_part_gives_the_same_clipped_text(pieces: list[str], limit: int) -> None:
+    """Long markup is read from its head when that gives enough text: never a different answer."""
+    markup = "".join(pieces) * 3
+    assert to_plain_text(markup, limit) == _whole_then_clipped(markup, limit)
+
+
+def test_long_corpus_fields_read_in_part_give_the_same_clipped_text() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/feeds is not present")
+    long_fields = [field for field in _corpus_html_fields() if len(field) > 2_000]
+    assert len(long_fields) > 100
+    for field in long_fields:
+        for limit in (100, 500, len(field) // 8):
+            assert to_plain_text(field, limit) == _whole_then_clipped(field, limit), field[:200]

@@ -211,12 +211,15 @@ def alert_since(feed: FeedState, now: datetime, lookback: float, retention: floa
     return now - timedelta(seconds=lookback if feed.first_polled_at is None else retention)
 
 
+def can_alert(story: Story, since: datetime, *, first_poll: bool) -> bool:
+    """Whether a new story may still alert: on a feed's first poll, an undated story or one
+    published before ``since`` is only recorded as seen (the store decides the same way)."""
+    return not first_poll or (story.published is not None and story.published >= since)
+
+
 def may_alert(stories: Sequence[Story], since: datetime, *, first_poll: bool) -> list[Story]:
-    """The stories that can still alert, so the semantic layer scores no others: on a feed's
-    first poll, an undated story or one published before ``since`` is only recorded as seen."""
-    if not first_poll:
-        return list(stories)
-    return [s for s in stories if s.published is not None and s.published >= since]
+    """The stories that can still alert, so the semantic layer scores no others."""
+    return [s for s in stories if can_alert(s, since, first_poll=first_poll)]
 
 
 def store_stories(
@@ -230,25 +233,32 @@ def store_stories(
 ) -> CheckOutcome:
     """Match the new and edited stories of one poll and store them with their alerts
     (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section;
-    ``known``: the stored content hashes of these stories, if the caller has read them)."""
+    ``known``: the stored content hashes of these stories, if the caller has read them).
+
+    A story that cannot alert (``can_alert``: on a feed's first poll, one older than
+    ``lookback`` or undated) is stored without being matched: its matches could change nothing,
+    and a replay matches stored stories when it runs."""
     s = ctx.config.settings
     unique: dict[str, Story] = {}
     for story in stories:
         unique.setdefault(story.key, story)
     if known is None:
         known = ctx.store.known_hashes(feed.url, list(unique))
+    first_poll = feed.first_polled_at is None
+    since = alert_since(feed, now, s.lookback, s.retention)
     candidates = []
     for story in unique.values():
         digest = content_hash(story.title, story.summary)
         if known.get(story.key) == digest:
+            continue
+        if not can_alert(story, since, first_poll=first_poll):
+            candidates.append(Candidate(story, (), digest))
             continue
         matches = judge_story(ctx.ruleset, ctx.config, story, scores).matches
         if story.key not in known:
             for m in matches:
                 ctx.metrics.matches.labels(m.rule_id).inc()
         candidates.append(Candidate(story, matches, digest))
-    first_poll = feed.first_polled_at is None
-    since = alert_since(feed, now, s.lookback, s.retention)
     saved = ctx.store.save_poll(
         feed.url,
         candidates,
@@ -263,19 +273,29 @@ def store_stories(
 
 async def poll_feeds(ctx: Context, fetcher: Fetcher, *, due_only: bool = True) -> list[CheckOutcome]:
     """Check every due feed that no other replica holds (or, ``due_only=False``, every active
-    feed, without leases: ``once``); the fetcher bounds concurrency."""
+    feed, without leases: ``once``); the fetcher bounds concurrency.
+
+    At most `concurrency` feeds are between the start of their fetch and the end of their check:
+    the fetcher bounds the fetches alone, and when parsing is the slower stage, fetched bodies
+    would otherwise pile up in memory waiting for the parser (hundreds of MB on a big poll)."""
+    in_flight = asyncio.Semaphore(max(1, ctx.config.settings.concurrency))
     if due_only:
-        outcomes = await _poll_leased(ctx, fetcher)
+        outcomes = await _poll_leased(ctx, fetcher, in_flight)
     else:
         feeds = ctx.store.feed_states()
         ctx.parser.begin_poll(len(feeds))
-        outcomes = list(await asyncio.gather(*(check_feed(ctx, fetcher, f) for f in feeds)))
+
+        async def check(feed: FeedState) -> CheckOutcome:
+            async with in_flight:
+                return await check_feed(ctx, fetcher, feed)
+
+        outcomes = list(await asyncio.gather(*(check(f) for f in feeds)))
     ctx.store.set_mark("last_poll", ctx.clock().isoformat())
     ctx.metrics.last_poll.set(ctx.clock().timestamp())
     return outcomes
 
 
-async def _poll_leased(ctx: Context, fetcher: Fetcher) -> list[CheckOutcome]:
+async def _poll_leased(ctx: Context, fetcher: Fetcher, in_flight: asyncio.Semaphore) -> list[CheckOutcome]:
     """Lease due feeds as the fetcher has room until none is left; each lease is released after
     its check. ``LEASE_AHEAD`` times ``concurrency`` are leased at a time (topped up once a
     quarter of them are done): the leases come in address order, so a window of only
@@ -297,7 +317,7 @@ async def _poll_leased(ctx: Context, fetcher: Fetcher) -> list[CheckOutcome]:
                 leased = ctx.store.lease_due_feeds(ctx.replica, ctx.clock(), s.lease_expiry, free)
                 more = len(leased) == free
                 for feed in leased:
-                    task = asyncio.create_task(_check_leased(ctx, fetcher, feed))
+                    task = asyncio.create_task(_check_leased(ctx, fetcher, feed, in_flight))
                     order[task] = len(order)
                     running.add(task)
             if not running:
@@ -310,8 +330,11 @@ async def _poll_leased(ctx: Context, fetcher: Fetcher) -> list[CheckOutcome]:
     return [outcome for _, outcome in sorted(done_all, key=lambda pair: pair[0])]
 
 
-async def _check_leased(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
+async def _check_leased(
+    ctx: Context, fetcher: Fetcher, feed: FeedState, in_flight: asyncio.Semaphore
+) -> CheckOutcome:
     try:
-        return await check_feed(ctx, fetcher, feed)
+        async with in_flight:
+            return await check_feed(ctx, fetcher, feed)
     finally:
         ctx.store.release_feed(feed.url, ctx.replica)

@@ -1,10 +1,7 @@
 """Fetched bytes and response headers in, ``Story`` records out: the feedparser adapter.
 
 What it does: reads RSS 0.9x/1.0/2.0 and Atom through feedparser (after ``xmlguard`` has removed
-any entity declarations), and hands JSON Feed to ``jsonfeed`` (read by hand). Plain
-RSS 2.0 that ``plainrss`` reads with exactly feedparser's result skips feedparser's slower parser
-(its dates go through ``dates.feed_date``, which reads them as feedparser does or declines, and
-then feedparser reads the document); everything else goes to feedparser. Every
+any entity declarations), and hands JSON Feed to ``jsonfeed`` (read by hand). Every
 item becomes a ``Story`` with a stable key (guid, else canonical link, else a hash of the title),
 an absolute canonical http(s) link, plain-text title, summary and body within fixed caps, a
 UTC publication time when the feed gives a readable one, and the item's author and categories or
@@ -27,7 +24,7 @@ import feedparser
 
 from bot.core.errors import FeedParseError
 from bot.core.text import clean_text
-from bot.parse.dates import UnknownDate, feed_date, utc_from_struct_time
+from bot.parse.dates import utc_from_struct_time
 from bot.parse.items import (
     AUTHOR_LIMIT,
     BODY_LIMIT,
@@ -42,7 +39,6 @@ from bot.parse.items import (
 from bot.parse.jsonfeed import looks_like_json, parse_json
 from bot.parse.keys import story_key
 from bot.parse.links import canonical_link, is_web_url
-from bot.parse.plainrss import RssEntry, read_rss
 from bot.parse.plaintext import clip, to_plain_text
 from bot.parse.xmlguard import strip_entity_declarations
 
@@ -80,24 +76,20 @@ def parse_feed(
 # --- RSS and Atom, through feedparser ---------------------------------------------------------
 
 
-def _parse_xml(
-    body: bytes, feed_url: str, source: str, content_type: str, *, fast: bool = True
-) -> ParsedFeed:
+def _parse_xml(body: bytes, feed_url: str, source: str, content_type: str) -> ParsedFeed:
     warnings: list[str] = []
     data, removed = strip_entity_declarations(body, content_type)
     if removed:
         warnings.append("removed the document's inline DTD; its entity declarations are ignored")
-    result = _fast_result(data, content_type) if fast else None
-    if result is None:
-        try:
-            result = feedparser.parse(
-                io.BytesIO(data),  # a file object: bytes could be taken for a local file name
-                response_headers={"content-type": content_type} if content_type else None,
-                sanitize_html=False,
-                resolve_relative_uris=False,
-            )
-        except Exception as exc:  # feedparser is third-party code fed untrusted bytes
-            raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
+    try:
+        result = feedparser.parse(
+            io.BytesIO(data),  # a file object: bytes could be taken for a local file name
+            response_headers={"content-type": content_type} if content_type else None,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser is third-party code fed untrusted bytes
+        raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
     entries = result.get("entries") or []
     stories = stories_of([_entry_item(entry) for entry in entries], feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
@@ -108,58 +100,6 @@ def _parse_xml(
     feed = result.get("feed") or {}
     title = _detail_text(feed.get("title"), feed.get("title_detail"), TITLE_LIMIT) or None
     return ParsedFeed(title, stories, ttl_seconds(feed.get("ttl"), warnings), tuple(warnings))
-
-
-def _parse_xml_feedparser(body: bytes, feed_url: str, source: str, content_type: str) -> ParsedFeed:
-    """``_parse_xml`` without the fast path: what the fast path must always equal (for tests)."""
-    return _parse_xml(body, feed_url, source, content_type, fast=False)
-
-
-def _fast_result(data: bytes, content_type: str) -> dict[str, Any] | None:
-    """What feedparser.parse would return, in the parts read below, for a plain RSS document
-    that ``rssfast`` can read exactly; None when it cannot (then feedparser reads it)."""
-    feed = read_rss(data, content_type)
-    if feed is None:
-        return None
-    try:  # a date feed_date cannot read exactly as feedparser would: let feedparser read it all
-        for value in feed.channel_dates:
-            feed_date(value)
-        entries = [_fast_entry(entry) for entry in feed.entries]
-    except UnknownDate:
-        return None
-    channel: dict[str, Any] = {}
-    if feed.title is not None:
-        channel["title"] = feed.title
-        channel["title_detail"] = {"type": feed.title_type}
-    if feed.ttl is not None:
-        channel["ttl"] = feed.ttl
-    return {"version": "rss", "bozo": False, "entries": entries, "feed": channel}
-
-
-def _fast_entry(entry: RssEntry) -> dict[str, Any]:
-    """A plain-dict stand-in for the FeedParserDict feedparser would build for this item."""
-    out: dict[str, Any] = {}
-    if entry.title is not None:
-        out["title"] = entry.title
-        out["title_detail"] = {"type": entry.title_type}
-    if entry.summary is not None:
-        out["summary"] = entry.summary
-        out["summary_detail"] = {"type": "text/html"}
-    if entry.content is not None:
-        out["content"] = [{"type": "text/html", "value": entry.content}]
-    if entry.guid is not None:
-        out["id"] = entry.guid
-    if entry.link is not None:
-        out["link"] = entry.link
-    if entry.published is not None:
-        out["published_parsed"] = feed_date(entry.published)
-    if entry.updated is not None:
-        out["updated_parsed"] = feed_date(entry.updated)
-    if entry.author is not None:
-        out["author"] = entry.author
-    if entry.tags:
-        out["tags"] = [{"term": term} for term in entry.tags]
-    return out
 
 
 def _entry_item(entry: Any) -> Item:

@@ -1,8 +1,9 @@
 """Where feed documents are parsed: in a thread, or in worker processes when parsing is heavy.
 
-What it does: ``FeedParser.parse`` runs ``bot.parse.feed.parse_feed`` off the event loop and decides,
-poll by poll, whether a thread or a pool of worker processes does it (see the class). What it
-does not do: parse (parse/feed.py), fetch, or know about feeds beyond the bytes it is handed.
+What it does: ``FeedParser.parse`` runs ``bot.parse.feed.parse_feed`` off the event loop, one
+parse at a time in one thread, and decides, poll by poll, whether a worker process does it
+instead (see the class). What it does not do: parse (parse/feed.py), fetch, or know about feeds
+beyond the bytes it is handed.
 """
 
 from __future__ import annotations
@@ -17,23 +18,25 @@ import statistics
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from bot.observe.logs import event, get_logger
 from bot.parse.feed import ParsedFeed, parse_feed
+from bot.parse.memory import trim, tune_malloc
 
 log = get_logger("parse_runner")
 
 PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worker processes
-# Parsing moves to worker processes when a poll's documents take this long each to parse in the
+# Parsing moves to the worker process when a poll's documents take this long each to parse in the
 # thread: the median of the last PROCESS_SAMPLE parses (a median, so that a first parse that
-# warms caches, or a moment of contention, does not decide it). Plain RSS takes ~1.3 ms, for which
-# the workers' start-up and pickling cost more than they save; feedparser takes 5-20 ms on a
-# typical feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
+# warms caches, or a moment of contention, does not decide it). Below it (small feeds), the
+# worker's start-up and pickling cost more than they save; feedparser takes 5-20 ms on a typical
+# real feed, and that much GIL-holding Python in a thread slows the event loop to a crawl.
 HEAVY_PARSE = 0.004
 PROCESS_SAMPLE = 20
 LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
+TRIM_AFTER = 128 * 1024  # after parsing a document this big, free memory goes back to the system
 
 
 def usable_cpus() -> int:
@@ -43,20 +46,43 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def _worker_started() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers ignore Ctrl-C: the daemon stops them itself
+    tune_malloc()
+
+
+def _parse(body: bytes, *, feed_url: str, source: str, headers: dict[str, str]) -> ParsedFeed:
+    """``parse_feed``, then, after a big document, the freed memory goes back to the system."""
+    try:
+        return parse_feed(body, feed_url=feed_url, source=source, headers=headers)
+    finally:
+        if len(body) >= TRIM_AFTER:
+            trim()
+
+
+def default_workers() -> int:
+    """One worker process where there is a second CPU for it, none otherwise."""
+    return 1 if usable_cpus() > 1 else 0
+
+
 class FeedParser:
     """Runs ``parse_feed`` off the event loop: in a thread, or in worker processes when a poll's
     parsing is heavy.
 
-    Most feeds parse in a millisecond or two (plain RSS takes the ElementTree path), and for
-    those a thread is cheapest: a pool of worker processes costs about a second of CPU to start
-    plus the pickling of every document and result. But parsing is CPU-bound Python that holds
-    the GIL, so a thread that parses for long (feedparser on big or unusual documents) makes
-    the event loop wait at every system call. So, in a poll of at least ``min_batch`` feeds on
-    a machine with more than one CPU, parses move to a pool of worker processes (one per CPU,
-    started with "spawn", so no thread of this process is ever forked, and their CPU time is
-    accounted to this process) once the median of the thread's last ``PROCESS_SAMPLE`` parses in
-    that poll reaches ``heavy_parse`` CPU-seconds, and a document of ``LARGE_BODY`` bytes or more
-    goes there from the start.
+    Most feeds parse in a few milliseconds, and for those a thread is cheapest: a worker process
+    costs about half a second of CPU to start plus the pickling of every document and result.
+    Parses in this process run one at a time in one thread: parsing is CPU-bound Python that
+    holds the GIL, so parallel parsing threads would gain nothing, while each would hold a
+    document's parse in memory. A thread that parses for long (feedparser on big or unusual
+    documents) makes the event loop wait at every system call, so, in a poll of at least
+    ``min_batch`` feeds with ``workers`` > 0 (by default one worker where there is a second CPU),
+    parses move to a pool of ``workers`` worker processes (started with "spawn", so no thread of
+    this process is ever forked, and their CPU time is accounted to this process) once the
+    median of the thread's last ``PROCESS_SAMPLE`` parses in that poll reaches ``heavy_parse``
+    CPU-seconds, and a document of ``LARGE_BODY`` bytes or more goes there from the start. One
+    worker, not one per CPU: the event loop's own work (fetching, matching, storing) needs the
+    other CPU, and every worker holds its own copy of the parsing libraries and of the biggest
+    document it has parsed (peak memory counts them all).
     The pool stays up while polls keep using it and is shut down at the start of a poll that
     follows one that did not, so a daemon whose ticks check a few feeds holds no extra
     processes. A worker that dies (out of memory, a crash in C code) fails the parses in
@@ -67,31 +93,35 @@ class FeedParser:
     def __init__(
         self, workers: int | None = None, min_batch: int = PROCESS_BATCH, heavy_parse: float = HEAVY_PARSE
     ) -> None:
-        self.workers = usable_cpus() if workers is None else workers
+        self.workers = default_workers() if workers is None else workers
+        tune_malloc()
         self.min_batch = min_batch
         self.heavy_parse = heavy_parse
         self._eligible = False  # this poll may use worker processes
         self._pool_used = False  # this poll has used them
         self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
         self._executor: ProcessPoolExecutor | None = None
+        self._thread: ThreadPoolExecutor | None = None  # parses in this process, one at a time
 
     def begin_poll(self, feeds: int) -> None:
         """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
-        self._eligible = self.workers > 1 and feeds >= self.min_batch
+        self._eligible = self.workers > 0 and feeds >= self.min_batch
         if not self._pool_used:
             self.close(wait=False)
         self._pool_used = False
         self._recent.clear()
 
     async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
-        call = functools.partial(parse_feed, body, feed_url=feed_url, source=source, headers=dict(headers))
+        call = functools.partial(_parse, body, feed_url=feed_url, source=source, headers=dict(headers))
         recent = self._recent
         heavy = len(body) >= LARGE_BODY or (
             len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse
         )
         pool = (self._executor or self._start()) if self._eligible and heavy else None
         if pool is None:
-            return await asyncio.to_thread(self._timed, call)
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse")
+            return await asyncio.get_running_loop().run_in_executor(self._thread, self._timed, call)
         self._pool_used = True
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
@@ -109,21 +139,21 @@ class FeedParser:
             self._recent.append(time.thread_time() - started)  # deque.append is thread-safe
 
     def _start(self) -> ProcessPoolExecutor | None:
-        try:  # workers ignore Ctrl-C: the daemon stops them itself on the way out
+        try:
             self._executor = ProcessPoolExecutor(
                 self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=signal.signal,
-                initargs=(signal.SIGINT, signal.SIG_IGN),
+                initializer=_worker_started,
             )
         except (OSError, ImportError, NotImplementedError) as exc:  # no working sem_open (/dev/shm)
             event(log, "parse_workers_unavailable", logging.WARNING, error=str(exc), action="parsing in a thread")
-            self.workers = 1
+            self.workers = 0
             return None
         event(log, "parse_workers_started", workers=self.workers)
         return self._executor
 
     def close(self, *, wait: bool = True) -> None:
+        """Stop the worker processes (``begin_poll`` calls it when a poll did not use them)."""
         pool, self._executor = self._executor, None
         if pool is not None:
             pool.shutdown(wait=wait, cancel_futures=True)
