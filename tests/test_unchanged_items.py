@@ -5,6 +5,7 @@ real poll (local HTTP server, a real store on SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,18 @@ def test_a_poll_of_a_changed_document_skips_unchanged_items_and_still_sees_an_ed
         parsed = parse_feed(rss([edited, other]), feed_url=url, source="x", known=known)
         assert parsed.stories == () and len(parsed.unchanged) == 2
         store.close()
+
+
+def test_json_feed_items_are_left_out_when_unchanged_and_read_when_edited() -> None:
+    def feed(title: str) -> bytes:
+        items = [{"id": "j-1", "url": "https://news.example/j1", "title": title, "content_html": "<p>Body</p>"},
+                 {"id": "j-2", "url": "https://news.example/j2", "title": "Second", "content_text": "Two"}]
+        return json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": items}).encode()
+
+    first = parse_feed(feed("First"), feed_url=URL, source="News")
+    known = {raw: key for key, raw in first.raw_hashes.items()}
+    assert len(known) == 2
+    same = parse_feed(feed("First"), feed_url=URL, source="News", known=known)
+    assert same.stories == () and same.unchanged == {"j-1", "j-2"}
+    edited = parse_feed(feed("First, corrected"), feed_url=URL, source="News", known=known)
+    assert [s.title for s in edited.stories] == ["First, corrected"] and edited.unchanged == {"j-2"}

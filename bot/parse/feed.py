@@ -32,8 +32,8 @@ from bot.parse.items import (
     TITLE_LIMIT,
     Item,
     ParsedFeed,
+    changed_stories,
     meta_text,
-    stories_with_raw,
     tags_of,
     ttl_seconds,
 )
@@ -62,8 +62,8 @@ def parse_feed(
     """Stories from a fetched feed document, in document order.
 
     ``headers`` are the HTTP response headers (any case); the Content-Type charset is honoured.
-    ``known``: the story key of each raw-item digest the store holds for this feed. An RSS or
-    Atom item whose fields, as feedparser gives them, have one of these digests is unchanged:
+    ``known``: the story key of each raw-item digest the store holds for this feed. An item
+    whose fields, as feedparser (or the JSON reader) gives them, have one of these digests is unchanged:
     its text is not extracted again and it is left out of the stories (its key is in
     ``unchanged``, and a later item of the same key is left out too, as the store keeps the
     first). Any change to a field the story is made from changes the digest.
@@ -80,7 +80,7 @@ def parse_feed(
             "the body is gzip-compressed data that was not labelled Content-Encoding: gzip"
         )
     if looks_like_json(start, content_type):
-        return parse_json(body, feed_url, source)
+        return parse_json(body, feed_url, source, known or {})
     return _parse_xml(body, feed_url, source, content_type, known or {})
 
 
@@ -112,10 +112,7 @@ def _parse_xml(
             unchanged.add(known[raw])
         else:
             items.append(_entry_item(entry, raw))
-    stories, raw_hashes = stories_with_raw(items, feed_url, source, warnings)
-    if unchanged:
-        stories = tuple(s for s in stories if s.key not in unchanged)
-        raw_hashes = {key: raw for key, raw in raw_hashes.items() if key not in unchanged}
+    stories, raw_hashes = changed_stories(items, unchanged, feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     if not stories and not unchanged and (not result.get("version") or _is_syntax_error(problem)):
         raise FeedParseError(_not_a_feed(data, content_type, problem))

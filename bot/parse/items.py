@@ -86,19 +86,13 @@ def ttl_seconds(value: Any, warnings: list[str]) -> int | None:
     return minutes * 60 if 0 < minutes <= 525_600 else None
 
 
-def stories_of(
-    items: list[Item], feed_url: str, source: str, warnings: list[str]
-) -> tuple[Story, ...]:
-    """Stories for the items that have something to show (broken markup can leave phantom
-    items with no title, text or link; they would all share one key, so they are skipped)."""
-    return stories_with_raw(items, feed_url, source, warnings)[0]
-
-
 def stories_with_raw(
     items: list[Item], feed_url: str, source: str, warnings: list[str]
 ) -> tuple[tuple[Story, ...], dict[str, str]]:
-    """``stories_of``, with the raw digest of each story's item by story key (the first item of a
-    key gives it, as the store keeps the first story of a key)."""
+    """Stories for the items that have something to show (broken markup can leave phantom
+    items with no title, text or link; they would all share one key, so they are skipped), with
+    the raw digest of each story's item by story key (the first item of a key gives it, as the
+    store keeps the first story of a key)."""
     pairs = [(story_of(item, feed_url=feed_url, source=source), item.raw_hash) for item in items]
     shown = [(s, raw) for s, raw in pairs if s.title or s.summary or s.body or s.link]
     if len(shown) < len(pairs):
@@ -108,6 +102,18 @@ def stories_with_raw(
         if raw is not None:
             raw_hashes.setdefault(story.key, raw)
     return tuple(s for s, _ in shown), raw_hashes
+
+
+def changed_stories(
+    items: list[Item], unchanged: set[str], feed_url: str, source: str, warnings: list[str]
+) -> tuple[tuple[Story, ...], dict[str, str]]:
+    """``stories_with_raw`` for the items read in full, without the stories whose key an
+    unchanged item (left out before reading) already has: the store keeps that key's story."""
+    stories, raw_hashes = stories_with_raw(items, feed_url, source, warnings)
+    if unchanged:
+        stories = tuple(s for s in stories if s.key not in unchanged)
+        raw_hashes = {key: raw for key, raw in raw_hashes.items() if key not in unchanged}
+    return stories, raw_hashes
 
 
 def story_of(item: Item, *, feed_url: str, source: str) -> Story:
