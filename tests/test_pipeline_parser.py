@@ -4,6 +4,10 @@ with the same results and errors either way."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +22,7 @@ FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <description>&lt;p&gt;Staff &lt;b&gt;object&lt;/b&gt; to the contract.&lt;/p&gt;</description></item>
 <item><title>Second story</title><link>https://example.org/b</link></item>
 </channel></rss>"""
+REPO = Path(__file__).resolve().parents[1]
 HEADERS = {"content-type": "application/rss+xml; charset=utf-8"}
 
 
@@ -71,3 +76,30 @@ def test_without_workers_parsing_stays_in_a_thread_whatever_the_poll_size() -> N
     for _ in range(PROCESS_SAMPLE + 1):
         assert parse_with(parser, FEED).stories
     assert parser._executor is None
+
+
+WORKER_MODULES = '''
+import sys
+from bot.cli.main import main  # as the ethics-bot console script does
+if __name__ == "__main__":
+    from bot.parse.runner import FeedParser
+    parser = FeedParser(workers=1, min_batch=1)
+    pool = parser._start()
+    assert pool is not None
+    print(" ".join(pool.submit(eval, "sorted(__import__('sys').modules)").result()))
+    parser.close()
+'''
+
+
+def test_a_worker_started_from_the_console_script_holds_no_command_line_modules(tmp_path: Path) -> None:
+    """A "spawn" worker imports the script that started the program again: the command line's
+    modules (the rules file reader, the store, the reports) would sit in its memory unused."""
+    script = tmp_path / "ethics-bot"
+    script.write_text(WORKER_MODULES)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules = set(done.stdout.split())
+    assert "bot.cli.main" in modules  # the script was imported again, as "spawn" does
+    assert not modules & {"yaml", "bot.config.load", "bot.store.database", "bot.cli.reports", "bot.cli.replay"}

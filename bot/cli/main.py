@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import os
 import signal
 import sys
@@ -20,21 +21,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
-from bot.cli.feedback import add_parser as add_feedback_parser
-from bot.cli.feedback import cmd_feedback
-from bot.cli.migrate import add_parser as add_migrate_parser
-from bot.cli.migrate import cmd_migrate_state
-from bot.cli.replay import add_parser as add_replay_parser
-from bot.cli.replay import cmd_replay, flood_warning
-from bot.cli.reports import feeds_report, health_report, semantic_status, status_report
-from bot.config.load import load_config
 from bot.core.errors import BotError, ConfigError, StoreError
 from bot.core.settings import POLL_TICK, RULES_FILE, STATE_DIR, Environment, health_limit
 from bot.observe.logs import configure_logging
-from bot.store.database import Store
+
+# Only light modules at the top: a parser worker process (started with "spawn") imports this module
+# again when the program was started as the ``ethics-bot`` script, so each command imports what
+# it needs when it runs (tests/test_pipeline_parser.py checks what a worker holds).
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bot.cli.feedback import add_parser as add_feedback_parser
+    from bot.cli.migrate import add_parser as add_migrate_parser
+    from bot.cli.replay import add_parser as add_replay_parser
+
     base = argparse.ArgumentParser(add_help=False)  # every command: state and logging
     base.add_argument(
         "--state",
@@ -117,6 +117,9 @@ def _env_int(name: str) -> int | None:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from bot.cli.replay import flood_warning
+    from bot.cli.reports import semantic_status
+    from bot.config.load import load_config
     from bot.rules.match import compile_config
 
     config = load_config(args.rules)
@@ -155,18 +158,26 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         from bot.cli.opml import cmd_feeds_export, cmd_feeds_import
 
         return (cmd_feeds_import if args.action == "import" else cmd_feeds_export)(args)
+    from bot.cli.reports import feeds_report
+    from bot.store.database import Store
+
     store = Store(args.state, args.database_url)
     print(feeds_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from bot.cli.reports import status_report
+    from bot.store.database import Store
+
     store = Store(args.state, args.database_url)
     print(status_report(store, as_json=args.json, now=datetime.now(UTC)))
     return 0
 
 
 def cmd_health(args: argparse.Namespace) -> int:
+    from bot.cli.reports import health_report
+
     ok, reason = health_report(Path(args.state), now=datetime.now(UTC), max_age=args.max_age,
                                database_url=args.database_url)
     print(reason)
@@ -200,6 +211,16 @@ def _heavy(name: str) -> Callable[[argparse.Namespace], int]:
     return command
 
 
+def _later(module: str, name: str) -> Callable[[argparse.Namespace], int]:
+    """The command ``name`` of ``module``, imported only when it runs."""
+
+    def command(args: argparse.Namespace) -> int:
+        fn: Callable[[argparse.Namespace], int] = getattr(importlib.import_module(module), name)
+        return fn(args)
+
+    return command
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "feeds": cmd_feeds,
@@ -209,9 +230,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": _heavy("run"),
     "test": _heavy("test"),
     "eval": _heavy("eval"),
-    "feedback": cmd_feedback,
-    "replay": cmd_replay,
-    "migrate-state": cmd_migrate_state,
+    "feedback": _later("bot.cli.feedback", "cmd_feedback"),
+    "replay": _later("bot.cli.replay", "cmd_replay"),
+    "migrate-state": _later("bot.cli.migrate", "cmd_migrate_state"),
 }
 
 

@@ -172,7 +172,11 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         ctx.metrics.polls.labels("unchanged").inc()
         return CheckOutcome(feed.url, True)
 
-    parsed = await ctx.parser.parse(result.body, feed_url=feed.url, source=feed.name, headers=result.headers)
+    # the items the store already has, as the feed gave them, are not read into stories again
+    known_raw = ctx.store.known_raw(feed.url) if feed.body_hash is not None else None
+    parsed = await ctx.parser.parse(
+        result.body, feed_url=feed.url, source=feed.name, headers=result.headers, known=known_raw
+    )
     # Only new and edited stories are matched, so only they are scored (None without semantic:).
     known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
     scores = None
@@ -181,7 +185,7 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         changed = [s for s in parsed.stories if known.get(s.key) != content_hash(s.title, s.summary)]
         scorable = may_alert(changed, since, first_poll=feed.first_polled_at is None)
         scores = await score_stories_async(ctx.config, scorable)
-    outcome = store_stories(ctx, feed, parsed.stories, now, scores, known=known)
+    outcome = store_stories(ctx, feed, parsed.stories, now, scores, known=known, raw_hashes=parsed.raw_hashes)
     ctx.store.record_check(
         feed.url,
         now=now,
@@ -197,7 +201,8 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
         log,
         "feed_checked",
         url=feed.url,
-        stories=len(parsed.stories),
+        stories=len(parsed.stories) + len(parsed.unchanged),
+        unchanged=len(parsed.unchanged),
         new=outcome.new_stories,
         alerts=outcome.alerts_queued,
         warnings="; ".join(parsed.warnings) or None,
@@ -230,10 +235,12 @@ def store_stories(
     scores: Mapping[str, SemanticScores] | None = None,
     *,
     known: Mapping[str, str] | None = None,
+    raw_hashes: Mapping[str, str] | None = None,
 ) -> CheckOutcome:
     """Match the new and edited stories of one poll and store them with their alerts
     (``scores``: the semantic layer's, by story key, when rules.yaml has a semantic: section;
-    ``known``: the stored content hashes of these stories, if the caller has read them).
+    ``known``: the stored content hashes of these stories, if the caller has read them;
+    ``raw_hashes``: the digest of each story's item as the feed gave it, stored with it).
 
     A story that cannot alert (``can_alert``: on a feed's first poll, one older than
     ``lookback`` or undated) is stored without being matched: its matches could change nothing,
@@ -246,19 +253,26 @@ def store_stories(
         known = ctx.store.known_hashes(feed.url, list(unique))
     first_poll = feed.first_polled_at is None
     since = alert_since(feed, now, s.lookback, s.retention)
+    raw_hashes = raw_hashes or {}
     candidates = []
+    same_text: list[tuple[str, str]] = []  # known stories whose item changed but not their text
     for story in unique.values():
         digest = content_hash(story.title, story.summary)
+        raw = raw_hashes.get(story.key)
         if known.get(story.key) == digest:
+            if raw is not None:
+                same_text.append((story.key, raw))
             continue
         if not can_alert(story, since, first_poll=first_poll):
-            candidates.append(Candidate(story, (), digest))
+            candidates.append(Candidate(story, (), digest, raw))
             continue
         matches = judge_story(ctx.ruleset, ctx.config, story, scores).matches
         if story.key not in known:
             for m in matches:
                 ctx.metrics.matches.labels(m.rule_id).inc()
-        candidates.append(Candidate(story, matches, digest))
+        candidates.append(Candidate(story, matches, digest, raw))
+    if same_text:
+        ctx.store.remember_raw(feed.url, same_text)
     saved = ctx.store.save_poll(
         feed.url,
         candidates,

@@ -15,6 +15,7 @@ else. A document that holds no feed raises ``FeedParseError`` with a message for
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from collections.abc import Mapping
@@ -31,8 +32,8 @@ from bot.parse.items import (
     TITLE_LIMIT,
     Item,
     ParsedFeed,
+    changed_stories,
     meta_text,
-    stories_of,
     tags_of,
     ttl_seconds,
 )
@@ -51,11 +52,21 @@ _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\xff\xfe",
 
 
 def parse_feed(
-    body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str] | None = None
+    body: bytes,
+    *,
+    feed_url: str,
+    source: str,
+    headers: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> ParsedFeed:
     """Stories from a fetched feed document, in document order.
 
     ``headers`` are the HTTP response headers (any case); the Content-Type charset is honoured.
+    ``known``: the story key of each raw-item digest the store holds for this feed. An item
+    whose fields, as feedparser (or the JSON reader) gives them, have one of these digests is unchanged:
+    its text is not extracted again and it is left out of the stories (its key is in
+    ``unchanged``, and a later item of the same key is left out too, as the store keeps the
+    first). Any change to a field the story is made from changes the digest.
     Raises FeedParseError when the bytes hold no feed: empty, an HTML page, malformed JSON,
     XML that is neither RSS nor Atom, or XML too broken to recover any item from.
     """
@@ -69,14 +80,16 @@ def parse_feed(
             "the body is gzip-compressed data that was not labelled Content-Encoding: gzip"
         )
     if looks_like_json(start, content_type):
-        return parse_json(body, feed_url, source)
-    return _parse_xml(body, feed_url, source, content_type)
+        return parse_json(body, feed_url, source, known or {})
+    return _parse_xml(body, feed_url, source, content_type, known or {})
 
 
 # --- RSS and Atom, through feedparser ---------------------------------------------------------
 
 
-def _parse_xml(body: bytes, feed_url: str, source: str, content_type: str) -> ParsedFeed:
+def _parse_xml(
+    body: bytes, feed_url: str, source: str, content_type: str, known: Mapping[str, str]
+) -> ParsedFeed:
     warnings: list[str] = []
     data, removed = strip_entity_declarations(body, content_type)
     if removed:
@@ -91,18 +104,47 @@ def _parse_xml(body: bytes, feed_url: str, source: str, content_type: str) -> Pa
     except Exception as exc:  # feedparser is third-party code fed untrusted bytes
         raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
     entries = result.get("entries") or []
-    stories = stories_of([_entry_item(entry) for entry in entries], feed_url, source, warnings)
+    items: list[Item] = []
+    unchanged: set[str] = set()
+    for entry in entries:
+        raw = _raw_hash(entry)
+        if raw in known:
+            unchanged.add(known[raw])
+        else:
+            items.append(_entry_item(entry, raw))
+    stories, raw_hashes = changed_stories(items, unchanged, feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
-    if not stories and (not result.get("version") or _is_syntax_error(problem)):
+    if not stories and not unchanged and (not result.get("version") or _is_syntax_error(problem)):
         raise FeedParseError(_not_a_feed(data, content_type, problem))
     if problem is not None:
-        warnings.insert(0, _describe_problem(problem, data, recovered=bool(stories)))
+        warnings.insert(0, _describe_problem(problem, data, recovered=bool(stories or unchanged)))
     feed = result.get("feed") or {}
     title = _detail_text(feed.get("title"), feed.get("title_detail"), TITLE_LIMIT) or None
-    return ParsedFeed(title, stories, ttl_seconds(feed.get("ttl"), warnings), tuple(warnings))
+    ttl = ttl_seconds(feed.get("ttl"), warnings)
+    return ParsedFeed(title, stories, ttl, tuple(warnings), raw_hashes, frozenset(unchanged))
 
 
-def _entry_item(entry: Any) -> Item:
+_RAW_FIELDS = ("id", "link", "title", "summary", "author")
+_RAW_DETAILS = ("title_detail", "summary_detail")
+
+
+def _raw_hash(entry: Any) -> str:
+    """A digest of every field ``_entry_item`` reads, as feedparser gives them (before any text
+    extraction): equal digests make equal stories. Prefixed with a version, to change with
+    what the fields are read into."""
+    parts: list[Any] = ["1"]
+    parts.extend(entry.get(name) for name in _RAW_FIELDS)
+    for name in _RAW_DETAILS:
+        detail = entry.get(name)
+        parts.append(detail.get("type") if isinstance(detail, Mapping) else name in entry)
+    parts.append([(p.get("value"), p.get("type")) for p in entry.get("content") or () if isinstance(p, Mapping)])
+    parts.append(tuple(dict.get(entry, "published_parsed") or ()))
+    parts.append(tuple(dict.get(entry, "updated_parsed") or ()))
+    parts.append([t.get("term") for t in entry.get("tags") or () if isinstance(t, Mapping)])
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _entry_item(entry: Any, raw_hash: str | None = None) -> Item:
     content_raw, content_type = "", "text/html"
     for part in entry.get("content") or ():
         if part.get("value"):
@@ -128,7 +170,7 @@ def _entry_item(entry: Any) -> Item:
     title = _detail_text(entry.get("title"), entry.get("title_detail"), TITLE_LIMIT)
     author = meta_text(entry.get("author"), AUTHOR_LIMIT)
     terms = [tag.get("term") for tag in entry.get("tags") or () if isinstance(tag, Mapping)]
-    return Item(guid, link, title, summary, content, published, author, tags_of(terms))
+    return Item(guid, link, title, summary, content, published, author, tags_of(terms), raw_hash)
 
 
 def _detail_text(value: Any, detail: Any, limit: int | None = None) -> str:

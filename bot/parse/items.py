@@ -7,7 +7,8 @@ summary vs body, a title for an untitled item), and the result of reading one do
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,10 @@ class ParsedFeed:
     stories: tuple[Story, ...]  # in document order
     ttl_seconds: int | None  # RSS <ttl> (minutes in the document) in seconds
     warnings: tuple[str, ...]  # plain-words notes about problems that did not stop parsing
+    # the digest of each story's item as the feed gave it, by story key (RSS and Atom only)
+    raw_hashes: Mapping[str, str] = field(default_factory=dict)
+    # the keys of items left out because the store already had them unchanged (``known`` digests)
+    unchanged: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Item:
     published: datetime | None
     author: str = ""
     tags: tuple[str, ...] = ()
+    raw_hash: str | None = None  # a digest of the fields this item was read from
 
 
 def meta_text(value: Any, limit: int) -> str:
@@ -80,16 +86,34 @@ def ttl_seconds(value: Any, warnings: list[str]) -> int | None:
     return minutes * 60 if 0 < minutes <= 525_600 else None
 
 
-def stories_of(
+def stories_with_raw(
     items: list[Item], feed_url: str, source: str, warnings: list[str]
-) -> tuple[Story, ...]:
+) -> tuple[tuple[Story, ...], dict[str, str]]:
     """Stories for the items that have something to show (broken markup can leave phantom
-    items with no title, text or link; they would all share one key, so they are skipped)."""
-    stories = tuple(story_of(item, feed_url=feed_url, source=source) for item in items)
-    shown = tuple(s for s in stories if s.title or s.summary or s.body or s.link)
-    if len(shown) < len(stories):
-        warnings.append(f"skipped {len(stories) - len(shown)} item(s) with no title, text or link")
-    return shown
+    items with no title, text or link; they would all share one key, so they are skipped), with
+    the raw digest of each story's item by story key (the first item of a key gives it, as the
+    store keeps the first story of a key)."""
+    pairs = [(story_of(item, feed_url=feed_url, source=source), item.raw_hash) for item in items]
+    shown = [(s, raw) for s, raw in pairs if s.title or s.summary or s.body or s.link]
+    if len(shown) < len(pairs):
+        warnings.append(f"skipped {len(pairs) - len(shown)} item(s) with no title, text or link")
+    raw_hashes: dict[str, str] = {}
+    for story, raw in shown:
+        if raw is not None:
+            raw_hashes.setdefault(story.key, raw)
+    return tuple(s for s, _ in shown), raw_hashes
+
+
+def changed_stories(
+    items: list[Item], unchanged: set[str], feed_url: str, source: str, warnings: list[str]
+) -> tuple[tuple[Story, ...], dict[str, str]]:
+    """``stories_with_raw`` for the items read in full, without the stories whose key an
+    unchanged item (left out before reading) already has: the store keeps that key's story."""
+    stories, raw_hashes = stories_with_raw(items, feed_url, source, warnings)
+    if unchanged:
+        stories = tuple(s for s in stories if s.key not in unchanged)
+        raw_hashes = {key: raw for key, raw in raw_hashes.items() if key not in unchanged}
+    return stories, raw_hashes
 
 
 def story_of(item: Item, *, feed_url: str, source: str) -> Story:

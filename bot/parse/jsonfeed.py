@@ -6,9 +6,12 @@ third-party library: the standard library's json.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from bot.core.errors import FeedParseError
@@ -21,8 +24,8 @@ from bot.parse.items import (
     TITLE_LIMIT,
     Item,
     ParsedFeed,
+    changed_stories,
     meta_text,
-    stories_of,
     tags_of,
     ttl_seconds,
 )
@@ -39,7 +42,9 @@ def looks_like_json(start: bytes, content_type: str) -> bool:
     return json_type and not start.startswith(b"<")
 
 
-def parse_json(body: bytes, feed_url: str, source: str) -> ParsedFeed:
+def parse_json(body: bytes, feed_url: str, source: str, known: Mapping[str, str] | None = None) -> ParsedFeed:
+    """Stories from a JSON Feed (or RSS written as JSON); ``known``: as ``parse_feed`` says, the
+    digest being of the item's JSON object."""
     warnings: list[str] = []
     encoding = json.detect_encoding(body)
     try:
@@ -75,14 +80,27 @@ def parse_json(body: bytes, feed_url: str, source: str) -> ParsedFeed:
         warnings.append("the feed has no list of items")
         items = []
     read: list[Item] = []
+    unchanged: set[str] = set()
+    known = known or {}
     for number, raw in enumerate(items, start=1):
         if isinstance(raw, dict):
-            read.append(make_item(raw))
+            digest = _raw_hash(make_item.__name__, raw)
+            if digest in known:
+                unchanged.add(known[digest])
+            else:
+                read.append(replace(make_item(raw), raw_hash=digest))
         else:
             warnings.append(f"item {number} is not a JSON object; skipped")
-    stories = stories_of(read, feed_url, source, warnings)
+    stories, raw_hashes = changed_stories(read, unchanged, feed_url, source, warnings)
     feed_title = clip(_json_text(title), TITLE_LIMIT)
-    return ParsedFeed(feed_title or None, stories, ttl_seconds(ttl, warnings), tuple(warnings))
+    ttl_s = ttl_seconds(ttl, warnings)
+    return ParsedFeed(feed_title or None, stories, ttl_s, tuple(warnings), raw_hashes, frozenset(unchanged))
+
+
+def _raw_hash(reader: str, raw: dict[str, Any]) -> str:
+    """A digest of an item's JSON object (and of the reader it goes through, with a version)."""
+    text = "1 " + reader + " " + json.dumps(raw, sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _json_feed_item(raw: dict[str, Any]) -> Item:

@@ -51,10 +51,12 @@ def _worker_started() -> None:
     tune_malloc()
 
 
-def _parse(body: bytes, *, feed_url: str, source: str, headers: dict[str, str]) -> ParsedFeed:
+def _parse(
+    body: bytes, *, feed_url: str, source: str, headers: dict[str, str], known: Mapping[str, str] | None = None
+) -> ParsedFeed:
     """``parse_feed``, then, after a big document, the freed memory goes back to the system."""
     try:
-        return parse_feed(body, feed_url=feed_url, source=source, headers=headers)
+        return parse_feed(body, feed_url=feed_url, source=source, headers=headers, known=known)
     finally:
         if len(body) >= TRIM_AFTER:
             trim()
@@ -111,8 +113,19 @@ class FeedParser:
         self._pool_used = False
         self._recent.clear()
 
-    async def parse(self, body: bytes, *, feed_url: str, source: str, headers: Mapping[str, str]) -> ParsedFeed:
-        call = functools.partial(_parse, body, feed_url=feed_url, source=source, headers=dict(headers))
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        feed_url: str,
+        source: str,
+        headers: Mapping[str, str],
+        known: Mapping[str, str] | None = None,
+    ) -> ParsedFeed:
+        """``parse_feed`` off the event loop (``known``: see there)."""
+        call = functools.partial(
+            _parse, body, feed_url=feed_url, source=source, headers=dict(headers), known=known or None
+        )
         recent = self._recent
         heavy = len(body) >= LARGE_BODY or (
             len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse

@@ -87,6 +87,9 @@ _MIGRATIONS: tuple[str, ...] = (
     # used to create on first use; IF NOT EXISTS, as a state folder may already have them
     HOLDS_SCHEMA + ";" + HEALTH_SCHEMA,
     LEASES_MIGRATION,  # 7: replicas sharing one database: feed leases, channel claims (store/leases.py)
+    # 8: a digest of the item's fields as the feed gave them (before text extraction), so that a
+    # changed document's unchanged items are recognised without extracting their text again
+    "ALTER TABLE stories ADD COLUMN raw_hash TEXT",
 )
 # Every table, parents before the tables that refer to them (``migrate-state`` copies in this order).
 # Not feed_leases, channel_claims and replicas: they belong to running processes (leases.py).

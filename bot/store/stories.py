@@ -22,11 +22,13 @@ from bot.store.part import StorePart, by_channel, encode_matches, ts
 
 @dataclass(frozen=True)
 class Candidate:
-    """A story from a poll, with the rules it matched and its content hash."""
+    """A story from a poll, with the rules it matched, its content hash and the digest of its
+    item's raw fields (``raw_hash``, None when the reader gave none)."""
 
     story: Story
     matches: tuple[Match, ...]
     content_hash: str
+    raw_hash: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,22 @@ class StoriesPart(StorePart):
                 out[row[0]] = row[1]
         return out
 
+    def known_raw(self, feed_url: str) -> dict[str, str]:
+        """The story key of each raw-item digest the store holds for this feed (the parser skips
+        the items whose digest is among them: they are unchanged)."""
+        return {
+            row[0]: row[1]
+            for row in self._db.execute(
+                "SELECT raw_hash, key FROM stories WHERE feed_url = ? AND raw_hash IS NOT NULL", (feed_url,)
+            )
+        }
+
+    def remember_raw(self, feed_url: str, raw: Sequence[tuple[str, str]]) -> None:
+        """Record the raw-item digest of known stories whose text was unchanged, (key, digest) each."""
+        with self.transaction() as db:
+            for key, digest in raw:
+                db.execute("UPDATE stories SET raw_hash = ? WHERE feed_url = ? AND key = ?", (digest, feed_url, key))
+
     def save_poll(
         self,
         feed_url: str,
@@ -74,7 +92,7 @@ class StoriesPart(StorePart):
                 s = cand.story
                 inserted = db.execute(
                     "INSERT INTO stories(feed_url, key, source, link, title, summary, published, first_seen, "
-                    "content_hash, body_z, author, tags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "content_hash, body_z, author, tags, raw_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                     "ON CONFLICT DO NOTHING RETURNING id",
                     (
                         feed_url,
@@ -89,6 +107,7 @@ class StoriesPart(StorePart):
                         pack_body(s.body),
                         s.author,
                         json.dumps(list(s.tags)),
+                        cand.raw_hash,
                     ),
                 ).fetchall()
                 if inserted:
@@ -106,9 +125,9 @@ class StoriesPart(StorePart):
                 edited += 1
                 db.execute(
                     "UPDATE stories SET title = ?, summary = ?, link = ?, content_hash = ?, body_z = ?, author = ?, "
-                    "tags = ? WHERE id = ?",
+                    "tags = ?, raw_hash = ? WHERE id = ?",
                     (s.title, s.summary, s.link, cand.content_hash, pack_body(s.body), s.author,
-                     json.dumps(list(s.tags)), row["id"]),
+                     json.dumps(list(s.tags)), cand.raw_hash, row["id"]),
                 )
                 if cand.matches:
                     queued += self._queue_update(db, int(row["id"]), cand.matches, now)
