@@ -21,7 +21,7 @@ the peak summed RSS of the child and its worker processes. "Other CPU" is what t
 machine burned meanwhile (from /proc/stat): other people's jobs make every figure slower.
 
 The bot runs with the bench rules (the 20 keywords in 4 rules over 3 channels),
-``allow_private_addresses: true``, default ``concurrency`` (50, or ``--concurrency``) and
+``allow_private_addresses: true``, default ``concurrency`` (100, or ``--concurrency``) and
 ``per_host`` (4), JSON logs to a file, no Slack settings (console sink, stdout to /dev/null) and a
 pacing of 1,000 messages/s per channel, since the console has no rate limit to respect. The bot
 package is whatever the venv imports (``PYTHONPATH`` can point it at another checkout to compare
@@ -44,7 +44,7 @@ of the 20 bench keywords. ``--corpus generated,real`` runs both, one table each.
 
 Why many loopback addresses: all feeds on 127.0.0.1 would be one host, which ``per_host`` (4)
 serialises. Spreading them over 64 addresses (~N/64 feeds each) keeps per-host limits real but
-lets 64 x 4 = 256 requests through, more than the overall limit of 50, as with many publishers.
+lets 64 x 4 = 256 requests through, more than the overall limit of 100, as with many publishers.
 
     .venv/bin/python bench/bench_poll.py                       # N = 100 and 1,000
     .venv/bin/python bench/bench_poll.py --sizes 100,1000 --repeat 3   # medians of 3 bot runs
@@ -587,7 +587,7 @@ def real_targets(results: list[dict[str, Any]]) -> list[str]:
 
 def describe(corpus: str, results: list[dict[str, Any]], args: argparse.Namespace) -> str:
     re_poll = f"re-poll: 70% 304, 20% new stories, 5% slow ({args.slow:g} s), 5% HTTP 500"
-    settings = f"concurrency {args.concurrency or 'default (50)'}, per_host default (4)"
+    settings = f"concurrency {args.concurrency or 'default (100)'}, per_host default (4)"
     first = results[0]
     if corpus == "generated":
         return (
@@ -626,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="above this many feeds, time the baseline on an evenly spaced sample and scale up "
                    "(default 1000; 0 = always all)")
     p.add_argument("--concurrency", type=int, default=None,
-                   help="set settings.concurrency in the bench rules (default: the bot's default, 50)")
+                   help="set settings.concurrency in the bench rules (default: the bot's default, 100)")
     p.add_argument("--repeat", type=int, default=1,
                    help="cold+warm pairs per size, each on a fresh state folder; the table shows medians (default 1)")
     p.add_argument("--corpus", default="generated",

@@ -161,7 +161,7 @@ def main() -> int:
     p.add_argument("--replicas", default="1,2,3")
     p.add_argument("--latency", type=float, default=0.25, help="seconds every answer waits (default 0.25)")
     p.add_argument("--slow", type=float, default=2.0, help="seconds the 5%% slow feeds wait (default 2)")
-    p.add_argument("--concurrency", type=int, default=None, help="settings.concurrency (default: the bot's, 50)")
+    p.add_argument("--concurrency", type=int, default=None, help="settings.concurrency (default: the bot's, 100)")
     p.add_argument("--repeat", type=int, default=1, help="runs per replica count; medians are shown")
     p.add_argument("--database-url", help="a PostgreSQL server to use (default: a throwaway cluster)")
     p.add_argument("--no-baseline", dest="baseline", action="store_false",
@@ -198,7 +198,7 @@ def main() -> int:
             server.stop()
             shutil.rmtree(server.folder, ignore_errors=True)
     print(f"\n{args.feeds} feeds, answers delayed {args.latency}s (5% {args.slow}s, 5% HTTP 500), "
-          f"concurrency {args.concurrency or 50} per replica, {os.cpu_count()} cores, medians of {args.repeat}\n")
+          f"concurrency {args.concurrency or 100} per replica, {os.cpu_count()} cores, medians of {args.repeat}\n")
     print("| replicas | warm cycle (s) | feeds/s | feeds per replica (warm cycle) | cold cycle incl. start (s) "
           "| load avg |")
     print("| --- | --- | --- | --- | --- | --- |")

@@ -58,7 +58,7 @@ class Settings:
     allow_private_addresses: bool = False
     max_body_bytes: int = 10 * 1024 * 1024
     fetch_timeout: float = 60.0
-    concurrency: int = 50
+    concurrency: int = 100
     per_host: int = 4
     dedup_window: float = 48 * 3600
     title_similarity: float = 0.6
