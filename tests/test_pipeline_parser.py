@@ -13,7 +13,7 @@ import pytest
 
 from bot.core.errors import FeedParseError
 from bot.parse.feed import ParsedFeed, parse_feed
-from bot.parse.runner import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, FeedParser
+from bot.parse.runner import HEAVY_PARSE, LARGE_BODY, PROCESS_SAMPLE, WORKER_QUEUE, FeedParser
 
 FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Example</title><link>https://example.org/</link>
@@ -76,6 +76,81 @@ def test_without_workers_parsing_stays_in_a_thread_whatever_the_poll_size() -> N
     for _ in range(PROCESS_SAMPLE + 1):
         assert parse_with(parser, FEED).stories
     assert parser._executor is None
+
+
+def documents(count: int) -> list[bytes]:
+    """Distinct small feeds (RSS and JSON Feed) and a few that are no feed at all."""
+    docs = []
+    for n in range(count):
+        if n % 7 == 3:
+            docs.append(b"<!doctype html><html><body>Not a feed</body></html>")
+        elif n % 5 == 1:
+            docs.append(b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [{"id": "%d",'
+                        b' "content_html": "<p>Item <b>%d</b></p>"}]}' % (n, n))
+        else:
+            docs.append(FEED.replace(b"a-1", b"a-%d" % n).replace(b"Second story", b"Story %d" % n))
+    return docs
+
+
+def poll_with(parser: FeedParser, bodies: list[bytes]) -> list[ParsedFeed | str]:
+    """Every body parsed at once, as a poll's feeds are: each ParsedFeed, or the error's words."""
+    async def one(body: bytes) -> ParsedFeed | str:
+        try:
+            return await parser.parse(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
+        except FeedParseError as exc:
+            return str(exc)
+
+    async def go() -> list[ParsedFeed | str]:
+        return list(await asyncio.gather(*(one(body) for body in bodies)))
+
+    return asyncio.run(go())
+
+
+def direct(body: bytes) -> ParsedFeed | str:
+    try:
+        return parse_feed(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
+    except FeedParseError as exc:
+        return str(exc)
+
+
+def test_with_a_cpu_to_spare_the_thread_parses_too_while_the_worker_is_behind() -> None:
+    """Two CPUs, one worker: once the worker has its parses, this process's thread takes the
+    next waiting one, so both CPUs parse; the stories are the same whichever parsed them."""
+    parser = FeedParser(workers=1, min_batch=10, heavy_parse=0.0, cpus=2)
+    bodies = documents(60)
+    try:
+        parser.begin_poll(100)
+        poll_with(parser, bodies[:PROCESS_SAMPLE])  # measured in the thread first: heavy
+        assert parser.taken == {"thread": PROCESS_SAMPLE}
+        assert poll_with(parser, bodies) == [direct(body) for body in bodies]
+        assert parser.taken["worker"] >= WORKER_QUEUE
+        assert parser.taken["thread"] > PROCESS_SAMPLE  # the thread took some of the heavy poll's parses
+    finally:
+        parser.close()
+
+
+def test_on_one_cpu_the_thread_leaves_the_heavy_poll_to_the_worker() -> None:
+    parser = FeedParser(workers=1, min_batch=10, heavy_parse=0.0, cpus=1)
+    bodies = documents(40)
+    try:
+        parser.begin_poll(100)
+        poll_with(parser, bodies[:PROCESS_SAMPLE])
+        assert poll_with(parser, bodies) == [direct(body) for body in bodies]
+        assert parser.taken == {"thread": PROCESS_SAMPLE, "worker": len(bodies)}
+    finally:
+        parser.close()
+
+
+def test_a_huge_document_waits_for_a_worker_even_when_the_thread_is_idle() -> None:
+    parser = FeedParser(workers=1, min_batch=1, cpus=2)
+    padded = FEED.replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
+    try:
+        parser.begin_poll(100)
+        parsed = poll_with(parser, [padded] * (WORKER_QUEUE + 2))
+        assert parsed == [direct(padded)] * (WORKER_QUEUE + 2)
+        assert parser.taken == {"worker": WORKER_QUEUE + 2}
+    finally:
+        parser.close()
 
 
 WORKER_MODULES = '''

@@ -35,7 +35,8 @@ INVISIBLE = frozenset(
         + list(range(0xFFF9, 0xFFFC))
     )
 )
-_DELETE_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE))
+# One character class: re.sub deletes them several times faster than str.translate with a dict.
+_INVISIBLE = re.compile("[" + "".join(re.escape(c) for c in sorted(INVISIBLE)) + "]")
 _WHITESPACE = re.compile(r"\s+")  # the characters str.split() splits on, no more, no fewer
 
 
@@ -45,6 +46,6 @@ def clean_text(text: str, *, trim: bool = True) -> str:
 
     ``trim=False`` keeps a (single) space at either end, for a piece of a longer text whose
     word breaks matter (the gaps between bold terms in a Slack snippet)."""
-    text = text.translate(_DELETE_INVISIBLE)
+    text = _INVISIBLE.sub("", text)
     text = " ".join(text.split()) if trim else _WHITESPACE.sub(" ", text)
-    return unicodedata.normalize("NFC", text)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)  # ASCII is in NFC

@@ -88,14 +88,24 @@ def _head_text(markup: str, limit: int) -> str | None:
 # Most feed HTML is a few paragraphs, links and emphasis. For markup that is that simple, and
 # unambiguous, the text BeautifulSoup would give can be read off with one regular expression
 # (about a tenth of the cost of building the tree). "Unambiguous" means: every "<" opens a tag
-# from the list below, attribute values hold no "<" or ">", and tags nest properly, so the
-# places where BeautifulSoup's tree opens and closes each block element are exactly where its
-# tags stand. Plain comments and empty iframes are skipped. Anything else (scripts, stray "<",
-# unknown or mis-nested tags) goes to BeautifulSoup. tests/test_text_fastpath.py checks the two agree.
-_SIMPLE_INLINE = """a abbr b bdi bdo big cite code del dfn em font i ins kbd mark q s samp small span
-    strike strong sub sup time tt u var"""
-_SIMPLE_VOID = frozenset(("br", "hr", "img", "wbr"))  # elements BeautifulSoup closes at once
-_SIMPLE_TAGS = frozenset(_SIMPLE_INLINE.split()) | _BLOCKS | _SIMPLE_VOID
+# (or a plain comment, or an empty iframe, both skipped), attribute values hold no "<" or ">",
+# and tags are read as below. BeautifulSoup's tree then opens each element where
+# its start tag stands and closes it at its end tag, or at the end tag of an element around it
+# (it closes what is left open inside), which is where block elements separate words. Element
+# names are taken except those that some HTML parser or BeautifulSoup reads specially (raw-text
+# content, text that get_text leaves out, content dropped here); a script, style, head or title
+# whose content holds no "<" is skipped whole (every parser ends it at its end tag), and an end
+# tag with nothing to close is ignored, as BeautifulSoup does. Anything else (a stray "<", "&"
+# that parsers read differently) goes to BeautifulSoup. tests/test_text_fastpath.py checks that
+# the two agree.
+_REFUSED_NAMES = """template textarea plaintext xmp iframe noembed noframes noscript rt rp rtc
+    frameset select option optgroup"""
+_REFUSED = frozenset(_REFUSED_NAMES.split())
+_RAW_SKIPPED = ("script", "style", "head", "title")  # skipped whole when their content holds no "<"
+# Elements BeautifulSoup closes as soon as they open (its builder's empty-element tags).
+_VOID_NAMES = """area base br col embed hr img input keygen link menuitem meta param source track wbr
+    basefont bgsound command frame image isindex nextid spacer"""
+_SIMPLE_VOID = frozenset(_VOID_NAMES.split())
 # A comment with no "--" inside (every HTML parser ends it at the first "-->"), and an iframe with
 # nothing inside (some Python versions read an iframe's content as raw text).
 _COMMENT = re.compile(r"<!--(?:(?!--).)*?-->", re.S)
@@ -108,6 +118,7 @@ _TAG = re.compile(
     r"""((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+))?)*)"""  # attributes
     r"""\s*(/?)>"""
 )
+_RAW_END = {name: re.compile(f"[^<]*</{name}>", re.I) for name in _RAW_SKIPPED}
 
 
 # "&" in simple text: a literal "&" (before a space, a digit, punctuation or the end), an HTML 4
@@ -144,7 +155,7 @@ def _simple_text(chunk: str) -> str | None:
 
 
 def _simple_markup_text(markup: str) -> str | None:
-    """The text of simple, well-nested markup as BeautifulSoup would give it; None otherwise."""
+    """The text of simple, unambiguous markup as BeautifulSoup would give it; None otherwise."""
     parts: list[str] = []
     open_tags: list[str] = []
     position = 0
@@ -168,17 +179,29 @@ def _simple_markup_text(markup: str) -> str | None:
             continue  # a comment, or an empty iframe: no text, no word break
         closing, name, _, self_closing = found.groups()
         name = name.lower()
-        if name not in _SIMPLE_TAGS or (closing and self_closing):
+        if name in _REFUSED or (closing and self_closing):
             return None
-        if closing and name in _SIMPLE_VOID:
-            continue  # BeautifulSoup closed it when it opened: "</br>", "</img>" change nothing
-        if closing:
-            if not open_tags or open_tags.pop() != name:
+        if name in _RAW_SKIPPED:
+            end = None if closing or self_closing else _RAW_END[name].match(markup, position)
+            if end is None:
                 return None
-        elif not self_closing and name not in _SIMPLE_VOID:
-            open_tags.append(name)
-        if name in _BLOCKS:
-            parts.append(" ")
+            position = end.end()  # a script or a style: no text, no word break
+        elif closing and name in _SIMPLE_VOID:
+            continue  # BeautifulSoup closed it when it opened: "</br>", "</img>" change nothing
+        elif closing:
+            if name not in open_tags:
+                continue  # BeautifulSoup ignores an end tag with nothing to close
+            while True:  # what is still open inside closes here too
+                inner = open_tags.pop()
+                if inner in _BLOCKS:
+                    parts.append(" ")
+                if inner == name:
+                    break
+        else:
+            if not self_closing and name not in _SIMPLE_VOID:
+                open_tags.append(name)
+            if name in _BLOCKS:
+                parts.append(" ")
 
 
 @cache

@@ -16,7 +16,7 @@ import os
 import signal
 import statistics
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -36,6 +36,10 @@ PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worke
 HEAVY_PARSE = 0.004
 PROCESS_SAMPLE = 20
 LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
+# Parses handed to each worker at a time: one parsing, one waiting, so that a worker never waits
+# for this process (which hands over and collects parses between its other work); the other
+# parses wait here, where this process's own thread may take them (see FeedParser).
+WORKER_QUEUE = 2
 TRIM_AFTER = 128 * 1024  # after parsing a document this big, free memory goes back to the system
 
 
@@ -85,6 +89,12 @@ class FeedParser:
     worker, not one per CPU: the event loop's own work (fetching, matching, storing) needs the
     other CPU, and every worker holds its own copy of the parsing libraries and of the biggest
     document it has parsed (peak memory counts them all).
+    The workers are handed ``WORKER_QUEUE`` parses each at a time; while they have that many and
+    the event loop's process has a CPU besides theirs (``cpus`` > ``workers``), this process's
+    thread takes the next waiting parse when it is idle (never a ``LARGE_BODY`` document), so
+    that the thread, not only the workers, parses when the workers are behind: in a big cold
+    poll the event loop's own work leaves most of its CPU free. On one CPU the thread leaves the
+    workers' parses to them.
     The pool stays up while polls keep using it and is shut down at the start of a poll that
     follows one that did not, so a daemon whose ticks check a few feeds holds no extra
     processes. A worker that dies (out of memory, a crash in C code) fails the parses in
@@ -93,9 +103,14 @@ class FeedParser:
     """
 
     def __init__(
-        self, workers: int | None = None, min_batch: int = PROCESS_BATCH, heavy_parse: float = HEAVY_PARSE
+        self,
+        workers: int | None = None,
+        min_batch: int = PROCESS_BATCH,
+        heavy_parse: float = HEAVY_PARSE,
+        cpus: int | None = None,
     ) -> None:
         self.workers = default_workers() if workers is None else workers
+        self.cpus = usable_cpus() if cpus is None else cpus
         tune_malloc()
         self.min_batch = min_batch
         self.heavy_parse = heavy_parse
@@ -104,6 +119,10 @@ class FeedParser:
         self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
         self._executor: ProcessPoolExecutor | None = None
         self._thread: ThreadPoolExecutor | None = None  # parses in this process, one at a time
+        self._thread_busy = 0  # parses handed to the thread and not finished
+        self._pool_busy = 0  # parses handed to the worker processes and not finished
+        self._waiters: list[asyncio.Future[None]] = []  # parses waiting for a worker or the thread
+        self.taken: Counter[str] = Counter()  # how many parses ran where: "thread", "worker"
 
     def begin_poll(self, feeds: int) -> None:
         """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
@@ -132,10 +151,35 @@ class FeedParser:
         )
         pool = (self._executor or self._start()) if self._eligible and heavy else None
         if pool is None:
-            if self._thread is None:
-                self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse")
-            return await asyncio.get_running_loop().run_in_executor(self._thread, self._timed, call)
+            return await self._in_thread(call)
+        while self._pool_busy >= WORKER_QUEUE * self.workers:  # the workers have enough to do
+            if self._may_help(len(body)):
+                return await self._in_thread(call)
+            await self._something_done()
+        pool = self._executor or self._start()  # a new pool if the last one broke meanwhile
+        return await (self._in_thread(call) if pool is None else self._in_workers(pool, call))
+
+    def _may_help(self, size: int) -> bool:
+        """Whether this process's thread may take a parse while the workers are all busy: the
+        thread is idle, a CPU is left over for this process, and the document is not one that
+        only a worker may parse."""
+        return not self._thread_busy and self.cpus > self.workers and size < LARGE_BODY
+
+    async def _something_done(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        await waiter
+
+    def _done(self) -> None:
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:  # all of them look again, in the order they came
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def _in_workers(self, pool: ProcessPoolExecutor, call: Callable[[], ParsedFeed]) -> ParsedFeed:
         self._pool_used = True
+        self._pool_busy += 1
+        self.taken["worker"] += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(pool, call)
         except BrokenProcessPool:
@@ -143,6 +187,20 @@ class FeedParser:
                 self._executor = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise
+        finally:
+            self._pool_busy -= 1
+            self._done()
+
+    async def _in_thread(self, call: Callable[[], ParsedFeed]) -> ParsedFeed:
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="parse")
+        self._thread_busy += 1
+        self.taken["thread"] += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._thread, self._timed, call)
+        finally:
+            self._thread_busy -= 1
+            self._done()
 
     def _timed(self, call: Callable[[], ParsedFeed]) -> ParsedFeed:
         started = time.thread_time()
