@@ -47,7 +47,7 @@ from bot.parse.plaintext import clip, to_plain_text
 from bot.parse.rawitems import ItemScan, scan_items
 from bot.parse.xmlguard import strip_entity_declarations
 
-__all__ = ["ParsedFeed", "canonical_link", "parse_feed", "story_key", "to_plain_text"]
+__all__ = ["ParsedFeed", "canonical_link", "item_scan", "parse_feed", "story_key", "to_plain_text"]
 
 
 _HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.I)
@@ -98,7 +98,7 @@ def _parse_xml(
     data, removed = strip_entity_declarations(body, content_type)
     if removed:
         warnings.append("removed the document's inline DTD; its entity declarations are ignored")
-    scan = _scan(data, content_type)
+    scan = item_scan(data, content_type)
     drop = {i for i, item in enumerate(scan.items) if item.digest in known} if scan and known else set()
     result = _feedparse(scan.without(drop) if scan and drop else data, content_type)
     entries = result.get("entries") or []
@@ -135,9 +135,11 @@ def _feedparse(data: bytes, content_type: str) -> Any:
         raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
 
 
-def _scan(data: bytes, content_type: str) -> ItemScan | None:
-    """The document's items as bytes (``rawitems``), when feedparser will read it in one
-    encoding without a fallback: the encoding its own rules choose, which must decode it all."""
+def item_scan(data: bytes, content_type: str = "") -> ItemScan | None:
+    """The items of an RSS or Atom document as bytes (``rawitems``), which ``parse_feed`` cuts
+    the known ones from; None when it reads the whole document. Only when feedparser will read
+    it in one encoding (the one its own rules choose, which must decode it all) and knows the
+    namespaces declared below the root."""
     headers = {"content-type": content_type} if content_type else {}
     facts: dict[str, Any] = {}
     try:
