@@ -18,9 +18,8 @@ whenever cutting could change how the rest reads or it cannot tell:
   bytes are ASCII (UTF-8, ASCII, ISO-8859-x, Windows-125x): no UTF-16/32, no multi-byte sets;
 * it has a DOCTYPE (feedparser removes it, and entity references then read differently);
 * a namespace is declared below the root (or an RSS ``channel``) in a way that could change how
-  later items read: feedparser keeps what it learns from a declaration for the rest of the
-  document, so only namespaces it knows, declared as the default or under the name it gives
-  them (or under a prefix that nothing else binds), are let through;
+  other items read: feedparser keeps what it learns from a declaration for the rest of the
+  document (see ``_Scanner._declared`` for what is let through);
 * an ``item`` or ``entry`` element (any case, any namespace) stands anywhere but where items
   belong, or the root is not one of the above.
 
@@ -102,7 +101,7 @@ def scan_items(
         scanner.parser.Parse(data, True)
     except (_Refused, pyexpat.ExpatError, ValueError, LookupError, UnicodeError):
         return None
-    if scanner.layout is None or scanner.renamed & scanner.bound_unknown:
+    if scanner.layout is None or scanner.conflicts():
         return None
     return ItemScan(data, tuple(scanner.items))
 
@@ -131,7 +130,12 @@ class _Scanner:
         self.in_container = False
         self.pending: list[tuple[str | None, str]] = []  # namespace declarations of the next element
         self.renamed: set[str] = set()  # prefixes declared below the root for a known namespace
-        self.bound_unknown: set[str] = set()  # prefixes declared for a namespace feedparser does not know
+        self.overwritten: set[str] = set()  # the names of the known namespaces declared below the root
+        self.context_unknown: set[str] = set()  # prefixes the root or channel declares for unknown ones
+        self.default_unknown: set[str] = set()  # unknown namespaces declared as a default
+        self.prefixed_below: set[str] = set()  # unknown namespaces declared with a prefix below the root
+        self.unknown: dict[str, str] = {}  # prefix -> namespace, for namespaces feedparser does not know
+        self.prefixes: dict[str, str] = {}  # and the other way round
         self.item_start = -1
         self.item_name: list[str] = []
         self.items: list[RawItem] = []
@@ -173,9 +177,13 @@ class _Scanner:
 
     def _declared(self, depth: int, name: str) -> None:
         """Check the namespace declarations of the element that starts. On the root or channel
-        they are part of every item's digest; below, feedparser keeps what it learns from them
-        for the rest of the document, so they must change nothing: a namespace it knows, under
-        its own name (or as the default), or a prefix no declaration binds to anything else."""
+        they are part of every item's digest. Below, feedparser keeps what it learns from them
+        for the rest of the document (it names an element of a namespace it does not know by
+        the first prefix declared for it, and maps a prefix declared for one it knows to that
+        one's name), so they must change nothing that another item reads: each prefix of a
+        namespace it does not know stands for one namespace and each such namespace has one
+        prefix, throughout the document; a namespace it knows may be declared under any prefix
+        that does not also stand for an unknown one (``conflicts``, checked at the end)."""
         if depth == 1:
             self.version_fixed = name != _RDF or any(uri.lower() in _VERSION_URIS for _, uri in self.pending)
         context = depth == 1 or (depth == 2 and self.item_depth == 3 and name == self.layout[0])  # type: ignore[index]
@@ -184,17 +192,41 @@ class _Scanner:
             if "backend.userland.com/rss" in key:
                 key = "http://backend.userland.com/rss"
             known = self.namespaces.get(key)
+            if not uri:
+                continue  # feedparser ignores an undeclaration
+            if known is None:
+                if prefix is None:  # its elements take a prefix declared for it before them, if any
+                    self.default_unknown.add(uri)
+                    continue
+                if not context:
+                    self.prefixed_below.add(uri)
+                if self.unknown.setdefault(prefix, uri) != uri or self.prefixes.setdefault(uri, prefix) != prefix:
+                    raise _Refused("a prefix or a namespace declared twice, differently")
+                if context:
+                    self.context_unknown.add(prefix)
+                continue
             if context:
-                if known is None and uri:
-                    self.bound_unknown.add(prefix or "")
                 continue
-            if not uri or (known is not None and (prefix is None or prefix == known)):
-                if key in _VERSION_URIS and not self.version_fixed:
-                    raise _Refused("a namespace that decides the feed's version, below the root")
+            if key in _VERSION_URIS and not self.version_fixed:
+                raise _Refused("a namespace that decides the feed's version, below the root")
+            self.overwritten.add(known)
+            if prefix is None or prefix == known:
                 continue
-            if known is None or prefix == "rdf":
-                raise _Refused("a namespace declared below the root that changes how later items read")
-            self.renamed.add(prefix or "")
+            if prefix == "rdf":  # feedparser looks up rdf: attributes by that name
+                raise _Refused("a namespace declared as rdf: below the root")
+            self.renamed.add(prefix)
+
+    def conflicts(self) -> bool:
+        """Whether a declaration below the root changes the name of an element elsewhere: a
+        prefix declared for a known namespace that also stands for an unknown one, a known
+        namespace's name that the root or channel declares as the prefix of an unknown one, or
+        an unknown namespace declared as a default and with a prefix below the root."""
+        return not (
+            self.renamed.isdisjoint(self.unknown)
+            and self.overwritten.isdisjoint(self.context_unknown)
+            and self.default_unknown.isdisjoint(self.prefixed_below)
+        )
+
     def end(self, name: str) -> None:
         if self.depth == self.item_depth and self.item_start >= 0:
             self.items.append(self._item(self.item_start, self.parser.CurrentByteIndex))
