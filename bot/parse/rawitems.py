@@ -83,6 +83,12 @@ class ItemScan:
         return b"".join(pieces)
 
 
+def _local(name: str) -> str:
+    """The local part of an expat name ("uri local prefix", "uri local" or "local")."""
+    parts = name.split(" ", 2)
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
 class _Refused(Exception):
     """The document is not one this module cuts safely."""
 
@@ -129,6 +135,7 @@ class _Scanner:
         self.item_depth = 0
         self.in_container = False
         self.pending: list[tuple[str | None, str]] = []  # namespace declarations of the next element
+        self.checked: set[tuple[str | None, str, bool]] = set()  # declarations seen already
         self.renamed: set[str] = set()  # prefixes declared below the root for a known namespace
         self.overwritten: set[str] = set()  # the names of the known namespaces declared below the root
         self.context_unknown: set[str] = set()  # prefixes the root or channel declares for unknown ones
@@ -151,19 +158,26 @@ class _Scanner:
 
     def start(self, name: str, attributes: list[str]) -> None:
         self.depth += 1
-        depth, parts = self.depth, name.split(" ")
-        if self.pending:
-            self._declared(depth, name)
+        depth, pending = self.depth, self.pending
+        if pending:
+            self.pending = []
+            self._declared(depth, name, pending)
+        if depth > self.item_depth > 0:  # most elements: within items, or deeper than items stand
+            low = name.lower()
+            if ("item" in low or "entry" in low) and _local(name).lower() in _ITEM_NAMES:
+                raise _Refused("an item element where items do not belong")
+            return
+        parts = name.split(" ")
         if depth == self.item_depth and self.in_container and " ".join(parts[:2]) in self.layout[1]:  # type: ignore[index]
             self.item_start = self.parser.CurrentByteIndex
             self.item_name = parts
-        elif parts[1 if len(parts) > 1 else 0].lower() in _ITEM_NAMES:
+        elif _local(name).lower() in _ITEM_NAMES:
             raise _Refused("an item element where items do not belong")
         elif depth == 1:
             self.layout = _LAYOUTS.get(" ".join(parts[:2]))
             if self.layout is None:
                 raise _Refused("not an RSS or Atom root")
-            self.context.append((name, attributes, self.pending))
+            self.context.append((name, attributes, pending))
             self.base = hashlib.blake2b(repr(self.context).encode("utf-8", "surrogatepass"), digest_size=16)
             self.item_depth = 3 if self.layout[0] else 2
             if not self.layout[0]:
@@ -172,10 +186,9 @@ class _Scanner:
             self.in_container = name == self.layout[0]  # type: ignore[index]
             if self.in_container:
                 self.container_digest = self.base.copy()
-                self.container_digest.update(repr((name, attributes, self.pending)).encode("utf-8", "surrogatepass"))
-        self.pending = []
+                self.container_digest.update(repr((name, attributes, pending)).encode("utf-8", "surrogatepass"))
 
-    def _declared(self, depth: int, name: str) -> None:
+    def _declared(self, depth: int, name: str, pending: list[tuple[str | None, str]]) -> None:
         """Check the namespace declarations of the element that starts. On the root or channel
         they are part of every item's digest. Below, feedparser keeps what it learns from them
         for the rest of the document (it names an element of a namespace it does not know by
@@ -185,9 +198,12 @@ class _Scanner:
         prefix, throughout the document; a namespace it knows may be declared under any prefix
         that does not also stand for an unknown one (``conflicts``, checked at the end)."""
         if depth == 1:
-            self.version_fixed = name != _RDF or any(uri.lower() in _VERSION_URIS for _, uri in self.pending)
+            self.version_fixed = name != _RDF or any(uri.lower() in _VERSION_URIS for _, uri in pending)
         context = depth == 1 or (depth == 2 and self.item_depth == 3 and name == self.layout[0])  # type: ignore[index]
-        for prefix, uri in self.pending:
+        for prefix, uri in pending:
+            if (prefix, uri, context) in self.checked:  # feeds repeat the same declaration in every item
+                continue
+            self.checked.add((prefix, uri, context))
             key = uri.lower()
             if "backend.userland.com/rss" in key:
                 key = "http://backend.userland.com/rss"
