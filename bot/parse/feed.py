@@ -67,10 +67,11 @@ def parse_feed(
 
     ``headers`` are the HTTP response headers (any case); the Content-Type charset is honoured.
     ``known``: the story key of each raw-item digest the store holds for this feed. An item
-    whose fields, as feedparser (or the JSON reader) gives them, have one of these digests is unchanged:
-    its text is not extracted again and it is left out of the stories (its key is in
-    ``unchanged``, and a later item of the same key is left out too, as the store keeps the
-    first). Any change to a field the story is made from changes the digest.
+    whose bytes (RSS and Atom: cut out of the document before feedparser reads it, see
+    ``item_scan``) or whose fields, as feedparser (or the JSON reader) gives them, have one of
+    these digests is unchanged: its text is not extracted again and it is left out of the
+    stories (its key is in ``unchanged``, and a later item of the same key is left out too, as
+    the store keeps the first). Any change to a field the story is made from changes the digest.
     Raises FeedParseError when the bytes hold no feed: empty, an HTML page, malformed JSON,
     XML that is neither RSS nor Atom, or XML too broken to recover any item from.
     """
@@ -150,10 +151,10 @@ def item_scan(data: bytes, content_type: str = "") -> ItemScan | None:
         facts.get("bozo_exception"),
         feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown,
     )
-    encoding = facts.get("encoding")
-    if overridden or not isinstance(encoding, str) or not encoding:
+    encoding, namespaces = facts.get("encoding"), _known_namespaces()
+    if overridden or not isinstance(encoding, str) or not encoding or not namespaces:
         return None
-    return scan_items(data, encoding, content_type, _known_namespaces())
+    return scan_items(data, encoding, content_type, namespaces)
 
 
 @functools.cache

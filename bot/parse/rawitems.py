@@ -98,8 +98,8 @@ def scan_items(
 ) -> ItemScan | None:
     """The items of ``data`` read in ``encoding`` (the one feedparser will use), or None when the
     document cannot be cut safely (see the module docstring). ``namespaces``: the namespace URIs
-    feedparser knows (lower case) and the name it gives each; without it, any namespace declared
-    below the root or channel refuses."""
+    feedparser knows (lower case) and the name it gives each (the caller must pass them all:
+    every other namespace is taken for one it does not know)."""
     if encoding.lower() not in _SAFE_ENCODINGS:
         return None
     scanner = _Scanner(data, encoding, content_type, namespaces or {})
