@@ -178,6 +178,8 @@ async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckO
     parsed = await ctx.parser.parse(
         result.body, feed_url=feed.url, source=feed.name, headers=result.headers, known=known_raw
     )
+    if parsed.renewed:  # unchanged stories known by an older digest get the item's current ones
+        ctx.store.remember_raw(feed.url, list(parsed.renewed.items()))
     # Only new and edited stories are matched, so only they are scored (None without semantic:).
     known = ctx.store.known_hashes(feed.url, [s.key for s in parsed.stories])
     scores = None

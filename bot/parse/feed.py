@@ -15,6 +15,7 @@ else. A document that holds no feed raises ``FeedParseError`` with a message for
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import re
@@ -22,6 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import feedparser
+import feedparser.encodings
+import feedparser.mixin
 
 from bot.core.errors import FeedParseError
 from bot.core.text import clean_text
@@ -41,9 +44,10 @@ from bot.parse.jsonfeed import looks_like_json, parse_json
 from bot.parse.keys import story_key
 from bot.parse.links import canonical_link, is_web_url
 from bot.parse.plaintext import clip, to_plain_text
+from bot.parse.rawitems import ItemScan, scan_items
 from bot.parse.xmlguard import strip_entity_declarations
 
-__all__ = ["ParsedFeed", "canonical_link", "parse_feed", "story_key", "to_plain_text"]
+__all__ = ["ParsedFeed", "canonical_link", "item_scan", "parse_feed", "story_key", "to_plain_text"]
 
 
 _HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.I)
@@ -63,10 +67,11 @@ def parse_feed(
 
     ``headers`` are the HTTP response headers (any case); the Content-Type charset is honoured.
     ``known``: the story key of each raw-item digest the store holds for this feed. An item
-    whose fields, as feedparser (or the JSON reader) gives them, have one of these digests is unchanged:
-    its text is not extracted again and it is left out of the stories (its key is in
-    ``unchanged``, and a later item of the same key is left out too, as the store keeps the
-    first). Any change to a field the story is made from changes the digest.
+    whose bytes (RSS and Atom: cut out of the document before feedparser reads it, see
+    ``item_scan``) or whose fields, as feedparser (or the JSON reader) gives them, have one of
+    these digests is unchanged: its text is not extracted again and it is left out of the
+    stories (its key is in ``unchanged``, and a later item of the same key is left out too, as
+    the store keeps the first). Any change to a field the story is made from changes the digest.
     Raises FeedParseError when the bytes hold no feed: empty, an HTML page, malformed JSON,
     XML that is neither RSS nor Atom, or XML too broken to recover any item from.
     """
@@ -94,24 +99,19 @@ def _parse_xml(
     data, removed = strip_entity_declarations(body, content_type)
     if removed:
         warnings.append("removed the document's inline DTD; its entity declarations are ignored")
-    try:
-        result = feedparser.parse(
-            io.BytesIO(data),  # a file object: bytes could be taken for a local file name
-            response_headers={"content-type": content_type} if content_type else None,
-            sanitize_html=False,
-            resolve_relative_uris=False,
-        )
-    except Exception as exc:  # feedparser is third-party code fed untrusted bytes
-        raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
+    scan = item_scan(data, content_type)
+    drop = {i for i, item in enumerate(scan.items) if item.digest in known} if scan and known else set()
+    result = _feedparse(scan.without(drop) if scan and drop else data, content_type)
     entries = result.get("entries") or []
-    items: list[Item] = []
-    unchanged: set[str] = set()
-    for entry in entries:
-        raw = _raw_hash(entry)
-        if raw in known:
-            unchanged.add(known[raw])
-        else:
-            items.append(_entry_item(entry, raw))
+    raws: list[str | None] = [None] * len(entries)
+    if scan is not None:
+        kept = [item.digest for i, item in enumerate(scan.items) if i not in drop]
+        if len(kept) != len(entries) and drop:  # feedparser saw other items than the scan: read it all
+            drop, result = set(), _feedparse(data, content_type)
+            entries, kept = result.get("entries") or [], [item.digest for item in scan.items]
+        raws = list(kept) if len(kept) == len(entries) else [None] * len(entries)
+    unchanged = {known[scan.items[i].digest] for i in drop} if scan else set()
+    items, renewed = _sort_entries(entries, raws, known, unchanged)
     stories, raw_hashes = changed_stories(items, unchanged, feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     if not stories and not unchanged and (not result.get("version") or _is_syntax_error(problem)):
@@ -121,7 +121,69 @@ def _parse_xml(
     feed = result.get("feed") or {}
     title = _detail_text(feed.get("title"), feed.get("title_detail"), TITLE_LIMIT) or None
     ttl = ttl_seconds(feed.get("ttl"), warnings)
-    return ParsedFeed(title, stories, ttl, tuple(warnings), raw_hashes, frozenset(unchanged))
+    return ParsedFeed(title, stories, ttl, tuple(warnings), raw_hashes, frozenset(unchanged), renewed)
+
+
+def _feedparse(data: bytes, content_type: str) -> Any:
+    try:
+        return feedparser.parse(
+            io.BytesIO(data),  # a file object: bytes could be taken for a local file name
+            response_headers={"content-type": content_type} if content_type else None,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # feedparser is third-party code fed untrusted bytes
+        raise FeedParseError(f"feedparser could not read the document ({exc!r})") from exc
+
+
+def item_scan(data: bytes, content_type: str = "") -> ItemScan | None:
+    """The items of an RSS or Atom document as bytes (``rawitems``), which ``parse_feed`` cuts
+    the known ones from; None when it reads the whole document. Only when feedparser will read
+    it in one encoding (the one its own rules choose, which must decode it all) and knows the
+    namespaces declared below the root."""
+    headers = {"content-type": content_type} if content_type else {}
+    facts: dict[str, Any] = {}
+    try:
+        feedparser.encodings.convert_to_utf8(headers, data, facts)
+    except Exception:  # an internal of feedparser: without it, nothing is cut
+        return None
+    overridden = isinstance(
+        facts.get("bozo_exception"),
+        feedparser.CharacterEncodingOverride | feedparser.CharacterEncodingUnknown,
+    )
+    encoding, namespaces = facts.get("encoding"), _known_namespaces()
+    if overridden or not isinstance(encoding, str) or not encoding or not namespaces:
+        return None
+    return scan_items(data, encoding, content_type, namespaces)
+
+
+@functools.cache
+def _known_namespaces() -> dict[str, str]:
+    """The namespace URIs feedparser knows, in lower case, and the name it gives each."""
+    table = getattr(feedparser.mixin._FeedParserMixin, "namespaces", None)
+    return {str(uri).lower(): str(name) for uri, name in table.items()} if isinstance(table, dict) else {}
+
+
+def _sort_entries(
+    entries: list[Any], raws: list[str | None], known: Mapping[str, str], unchanged: set[str]
+) -> tuple[list[Item], dict[str, str]]:
+    """The entries to read into stories, each with its digests (the fields' and, when the scan
+    found it, the bytes'); an entry whose digest is known instead adds its key to ``unchanged``.
+    The second value: the digests to record for unchanged stories known by the fields' digest
+    only (stored before the bytes' digest existed, or the item's bytes changed but not its fields)."""
+    items: list[Item] = []
+    renewed: dict[str, str] = {}
+    for entry, raw in zip(entries, raws, strict=True):
+        fields = _raw_hash(entry)
+        if raw is not None and raw in known:
+            unchanged.add(known[raw])
+        elif fields in known:
+            unchanged.add(known[fields])
+            if raw is not None:
+                renewed.setdefault(known[fields], f"{fields} {raw}")
+        else:
+            items.append(_entry_item(entry, fields if raw is None else f"{fields} {raw}"))
+    return items, renewed
 
 
 _RAW_FIELDS = ("id", "link", "title", "summary", "author")

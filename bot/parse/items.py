@@ -35,10 +35,13 @@ class ParsedFeed:
     stories: tuple[Story, ...]  # in document order
     ttl_seconds: int | None  # RSS <ttl> (minutes in the document) in seconds
     warnings: tuple[str, ...]  # plain-words notes about problems that did not stop parsing
-    # the digest of each story's item as the feed gave it, by story key (RSS and Atom only)
+    # the digests of each story's item as the feed gave it, by story key: one or more, separated
+    # by a space (RSS and Atom: of its fields as feedparser reads them, then of its bytes)
     raw_hashes: Mapping[str, str] = field(default_factory=dict)
     # the keys of items left out because the store already had them unchanged (``known`` digests)
     unchanged: frozenset[str] = frozenset()
+    # digests to record for unchanged stories that the store knows by an older digest only
+    renewed: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class Item:
     published: datetime | None
     author: str = ""
     tags: tuple[str, ...] = ()
-    raw_hash: str | None = None  # a digest of the fields this item was read from
+    raw_hash: str | None = None  # digests of what this item was read from (see ParsedFeed)
 
 
 def meta_text(value: Any, limit: int) -> str:

@@ -55,12 +55,14 @@ class StoriesPart(StorePart):
 
     def known_raw(self, feed_url: str) -> dict[str, str]:
         """The story key of each raw-item digest the store holds for this feed (the parser skips
-        the items whose digest is among them: they are unchanged)."""
+        the items whose digest is among them: they are unchanged). A story's ``raw_hash`` holds
+        one or more digests separated by spaces (of its item's fields, of its item's bytes)."""
         return {
-            row[0]: row[1]
+            digest: row[1]
             for row in self._db.execute(
                 "SELECT raw_hash, key FROM stories WHERE feed_url = ? AND raw_hash IS NOT NULL", (feed_url,)
             )
+            for digest in row[0].split()
         }
 
     def remember_raw(self, feed_url: str, raw: Sequence[tuple[str, str]]) -> None:
