@@ -1,8 +1,11 @@
-"""A rule set's queries share their equal clauses (bot.rules.shared): every use of an @list in the
-same scope is one subtree, compiled once, and sharing changes no verdict, evidence or explanation."""
+"""The compiled rule set's memory: its queries share their equal clauses (bot.rules.shared), every
+use of an @list in the same scope one subtree, compiled once, and sharing changes no verdict,
+evidence or explanation; a matched story's words are freed as soon as matching ends."""
 
 from __future__ import annotations
 
+import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,8 @@ from bot.core.models import Rule, Story
 from bot.rules.match import compile_config, compile_rules, explain_story, match_story
 from bot.rules.query import make_document, parse_query
 from bot.rules.shared import Nodes
-from bot.rules.tree import Node, Wrapper
+from bot.rules.tree import Node, Trace, Wrapper
+from bot.rules.view import StoryView
 
 ROOT = Path(__file__).resolve().parents[1]
 LISTS = {
@@ -88,3 +92,22 @@ def test_the_shipped_rules_compile_each_list_once_per_scope() -> None:
     distinct = {id(w) for w in uses}
     assert len(uses) > 100  # the shipped rules name their lists often
     assert len(distinct) < len(uses) / 3
+
+
+def test_a_matched_story_leaves_nothing_for_the_cyclic_collector() -> None:
+    """The story view and its words are freed when matching ends: the daemon collects cycles
+    rarely (bot/cli/main.py), and each story's words waiting for it were MBs at a poll's peak."""
+    ruleset = compile_rules([Rule(id="r", category="test", query=q) for q in QUERIES], LISTS, "#alerts")
+    program = ruleset.program
+    gc.disable()
+    try:
+        view = StoryView(make_document(*TEXTS[1]).texts, program.extents)
+        found = program.found(view.stream())
+        query, _ = program.evaluators[1]
+        assert query(found, view, Trace(False))[0]  # every field read, words and spans
+        assert view.lede_ends[1] > 0
+        gone = weakref.ref(view)
+        del view
+        assert gone() is None
+    finally:
+        gc.enable()
