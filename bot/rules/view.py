@@ -220,13 +220,14 @@ class _Fields(Sequence[FieldTokens]):
 
     def __init__(self, view: StoryView) -> None:
         self._view: StoryView = weakref.proxy(view)
+        self._texts = view.texts
         self._toks: list[FieldTokens | None] = [None] * len(ALL_FIELDS)
         self._words: list[_Words | None] = [None] * len(ALL_FIELDS)
 
     def words(self, f: int) -> _Words:
         words = self._words[f]
         if words is None:
-            words = self._words[f] = _read(self._view.texts[f], self._view.limit(f))
+            words = self._words[f] = _read(self._texts[f], self._view.limit(f))
         return words
 
     def __len__(self) -> int:
@@ -241,7 +242,7 @@ class _Fields(Sequence[FieldTokens]):
             return [self[i] for i in range(len(ALL_FIELDS))[f]]
         toks = self._toks[f]
         if toks is None:
-            toks = self._toks[f] = _tokens(ALL_FIELDS[f], self._view.texts[f], self.words(f))
+            toks = self._toks[f] = _tokens(ALL_FIELDS[f], self._texts[f], self.words(f))
         return toks
 
 
