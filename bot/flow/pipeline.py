@@ -27,8 +27,7 @@ from bot.core.access import FeedAccess
 from bot.core.errors import FeedParseError, FetchError
 from bot.core.models import SemanticScores, Story
 from bot.core.settings import Config
-from bot.fetch.client import Fetcher, FetchLimits, FetchResult
-from bot.flow.backlog import Backlog
+from bot.fetch.client import Fetcher, FetchLimits
 from bot.flow.replicas import replica_id
 from bot.flow.timing import failure_backoff, next_interval, server_hint
 from bot.observe.logs import event, get_logger
@@ -71,7 +70,6 @@ class Context:
     rng: random.Random = field(default_factory=random.Random)
     parser: FeedParser = field(default_factory=FeedParser)
     replica: str = field(default_factory=lambda: replica_id(os.environ))  # who holds this process's leases
-    backlog: Backlog = field(default_factory=Backlog)  # fetched bodies waiting for the parser
     _access: tuple[Config, dict[str, FeedAccess]] | None = field(default=None, repr=False)
 
     def access_for(self, url: str) -> FeedAccess | None:
@@ -132,28 +130,14 @@ def _record_failure(ctx: Context, feed: FeedState, kind: str, message: str, retr
 
 
 async def _check_feed(ctx: Context, fetcher: Fetcher, feed: FeedState) -> CheckOutcome:
-    held = await ctx.backlog.room()  # no new fetch while the parser is behind (flow/backlog.py)
-    result = None
-    try:
-        result = await fetcher.fetch(
-            feed.fetch_url,
-            etag=feed.etag,
-            last_modified=feed.last_modified,
-            access=ctx.access_for(feed.url),
-            own_url=feed.url,
-        )
-    finally:
-        body = result is not None and result.body is not None
-        ctx.backlog.fetched(held, body)
-    try:
-        return await _check_result(ctx, feed, result)
-    finally:
-        if body:
-            ctx.backlog.parsed()
-
-
-async def _check_result(ctx: Context, feed: FeedState, result: FetchResult) -> CheckOutcome:
     s = ctx.config.settings
+    result = await fetcher.fetch(
+        feed.fetch_url,
+        etag=feed.etag,
+        last_modified=feed.last_modified,
+        access=ctx.access_for(feed.url),
+        own_url=feed.url,
+    )
     now = ctx.clock()
     if result.moved_to:
         event(log, "feed_moved", url=feed.url, new_url=result.moved_to)
