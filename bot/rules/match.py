@@ -28,6 +28,7 @@ from bot.core.models import FIELDS, Hit, Match, Rule, Story
 from bot.core.settings import Config
 from bot.rules.program import Program
 from bot.rules.query import Document, Evaluation, Query, collect_hits, make_document, parse_query
+from bot.rules.shared import Nodes
 from bot.rules.sources import reads_feed
 from bot.rules.tree import Trace
 from bot.rules.view import StoryView
@@ -68,10 +69,16 @@ class RuleSet:
 
 
 def _compile(
-    rule: Rule, key: str, text: str, lists: Mapping[str, Sequence[str]], fields: Sequence[str], lede: bool
+    rule: Rule,
+    key: str,
+    text: str,
+    lists: Mapping[str, Sequence[str]],
+    fields: Sequence[str],
+    lede: bool,
+    made: Nodes,
 ) -> Query:
     try:
-        return parse_query(text, lists, fields=fields, lede=lede)
+        return parse_query(text, lists, fields=fields, lede=lede, made=made)
     except QuerySyntaxError as exc:
         raise QuerySyntaxError(
             f"rule {rule.id!r} {key}: {exc.message}", exc.column, exc.expected
@@ -92,11 +99,12 @@ def compile_rules(
     ``match_lede`` true, they search the story's lede only (the title and the opening sentences,
     ``bot.rules.words.lede_length``), and ``summary:``/``body:`` still reach the whole field."""
     fields = FIELDS if match_body else ("title", "summary")
+    made = Nodes()  # the rules share their equal clauses (every use of a list: one subtree)
     compiled = tuple(
         CompiledRule(
             rule=rule,
-            query=_compile(rule, "query", rule.query, lists, fields, match_lede),
-            exclude=_compile(rule, "exclude", rule.exclude, lists, fields, match_lede) if rule.exclude else None,
+            query=_compile(rule, "query", rule.query, lists, fields, match_lede, made),
+            exclude=_compile(rule, "exclude", rule.exclude, lists, fields, match_lede, made) if rule.exclude else None,
             channel=rule.channel or default_channel,
         )
         for rule in rules

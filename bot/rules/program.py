@@ -51,9 +51,12 @@ class Program:
         self.patterns: dict[str, int] = {}
         extents = [NONE] * len(ALL_FIELDS)
         self._extents = extents
+        self._done: dict[Node, tuple[Evaluator, frozenset[int], bool]] = {}  # each node compiled once
+        self._indexes: dict[tuple[int, ...], tuple[int, ...]] = {}  # one copy of each OR's child indexes
         self.evaluators: list[tuple[Evaluator, Evaluator | None]] = [
             (self._compile(q._root), self._compile(x._root) if x is not None else None) for q, x in queries
         ]
+        del self._done, self._indexes
         self.extents = tuple(extents)
         # Each requirement set of each rule is one bit of a big integer: a pattern's mask has the
         # bits of the sets it is in, a rule's mask those of all its sets. A rule is triggered by
@@ -121,7 +124,14 @@ class Program:
 
     def _node(self, node: Node) -> tuple[Evaluator, frozenset[int], bool]:
         """The node's evaluator, the patterns of the terms below it, and its value when every
-        one of those terms is false (its occurrences are then always none)."""
+        one of those terms is false (its occurrences are then always none). A node shared by
+        several queries or clauses (``bot.rules.shared``) is compiled once."""
+        done = self._done.get(node)
+        if done is None:
+            done = self._done[node] = self._build(node)
+        return done
+
+    def _build(self, node: Node) -> tuple[Evaluator, frozenset[int], bool]:
         if isinstance(node, Term):
             return self._term(node)
         if isinstance(node, Wrapper):
@@ -142,8 +152,16 @@ class Program:
             parts = [self._node(c) for c in node.children]
             value = any(v for _, _, v in parts)
             pids = frozenset().union(*(p for _, p, _ in parts))
-            return _or(parts, pids, value), pids, value
+            return _or(parts, self._by_pid(parts), pids, value), pids, value
         raise TypeError(f"unknown query node {type(node).__name__}")
+
+    def _by_pid(self, parts: list[tuple[Evaluator, frozenset[int], bool]]) -> dict[int, tuple[int, ...]]:
+        """For an OR: pattern -> the indexes of the children whose terms have it."""
+        by_pid: dict[int, list[int]] = {}
+        for i, (_, child_pids, _) in enumerate(parts):
+            for pid in child_pids:
+                by_pid.setdefault(pid, []).append(i)
+        return {pid: self._indexes.setdefault(tuple(ix), tuple(ix)) for pid, ix in by_pid.items()}
 
     def _term(self, term: Term) -> tuple[Evaluator, frozenset[int], bool]:
         for f in term.fields:
@@ -206,15 +224,16 @@ def _and(children: list[Evaluator], pids: frozenset[int], value: bool) -> Evalua
     return evaluate
 
 
-def _or(parts: list[tuple[Evaluator, frozenset[int], bool]], pids: frozenset[int], value: bool) -> Evaluator:
-    """OR: true when a child is. Only the children whose patterns occur can add occurrences or
-    turn true; the others keep their all-false value (true only under a NOT)."""
+def _or(
+    parts: list[tuple[Evaluator, frozenset[int], bool]],
+    by_pid: dict[int, tuple[int, ...]],
+    pids: frozenset[int],
+    value: bool,
+) -> Evaluator:
+    """OR: true when a child is. Only the children whose patterns occur (``by_pid``) can add
+    occurrences or turn true; the others keep their all-false value (true only under a NOT)."""
     static = _TRUE if value else _FALSE
     children = [e for e, _, _ in parts]
-    by_pid: dict[int, list[int]] = {}
-    for i, (_, child_pids, _) in enumerate(parts):
-        for pid in child_pids:
-            by_pid.setdefault(pid, []).append(i)
     true_when_absent = frozenset(i for i, (_, _, v) in enumerate(parts) if v)
 
     def evaluate(found: Found, doc: Document, trace: Trace) -> Result:

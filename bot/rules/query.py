@@ -23,6 +23,7 @@ from typing import NamedTuple
 from bot.core.errors import QuerySyntaxError
 from bot.core.models import ALL_FIELDS, FIELDS, Hit, Span
 from bot.rules.lexer import LEDE, QToken, lex_query
+from bot.rules.shared import Nodes
 from bot.rules.tree import And, Near, Needs, Node, Not, Occ, Or, Term, Trace, Wrapper, all_needs
 from bot.rules.words import Document, WordPattern, make_document
 
@@ -103,9 +104,11 @@ class _Parser:
         prefix: str,
         open_lists: tuple[str, ...],
         unscoped: Scope = _EVERYWHERE,
+        made: Nodes | None = None,
     ) -> None:
         self.text, self.lists, self.prefix, self.open_lists = text, lists, prefix, open_lists
         self.unscoped = unscoped  # where an unscoped term searches
+        self.made = Nodes() if made is None else made  # every node goes through it (shared.py)
         self.errors: list[QuerySyntaxError] = []
         self.tokens = lex_query(text, self.errors)
         self.i = 0
@@ -141,7 +144,7 @@ class _Parser:
             if self._peek().kind in ("AND", "OR") and self.tokens[self.i + 1].kind in _STARTS:
                 self._take()  # "a) AND b": read on as if the ) were not there
             if self._peek().kind in _STARTS:
-                node = And((node, self._or(scope, depth)))
+                node = self.made(And((node, self._or(scope, depth))))
         return node
 
     def _or(self, scope: Scope, depth: int) -> Node:
@@ -149,7 +152,7 @@ class _Parser:
         while self._peek().kind == "OR":
             self._take()
             items.append(self._and(scope, depth))
-        return items[0] if len(items) == 1 else Or(tuple(items))
+        return items[0] if len(items) == 1 else self.made(Or(tuple(items)))
 
     def _and(self, scope: Scope, depth: int) -> Node:
         items = [self._near(scope, depth)]
@@ -157,7 +160,7 @@ class _Parser:
             if self._peek().kind == "AND":
                 self._take()
             items.append(self._near(scope, depth))
-        return items[0] if len(items) == 1 else And(tuple(items))
+        return items[0] if len(items) == 1 else self.made(And(tuple(items)))
 
     def _near(self, scope: Scope, depth: int) -> Node:
         start = self._peek()
@@ -177,7 +180,7 @@ class _Parser:
                     )
             if depth > MAX_DEPTH:
                 raise self._error("too many NEARs in a row", op)
-            node = Near(node, right, op.number)
+            node = self.made(Near(node, right, op.number))
         return node
 
     def _unary(self, scope: Scope, depth: int) -> Node:
@@ -185,7 +188,7 @@ class _Parser:
             tok = self._take()
             if depth >= MAX_DEPTH:
                 raise self._error("query is nested too deeply", tok)
-            return Not(self._unary(scope, depth + 1))
+            return self.made(Not(self._unary(scope, depth + 1)))
         return self._primary(scope, depth)
 
     def _primary(self, scope: Scope, depth: int) -> Node:
@@ -197,7 +200,7 @@ class _Parser:
         if depth >= MAX_DEPTH:
             raise self._error("query is nested too deeply", tok)
         if tok.kind == "TERM":
-            return Term(self.prefix + tok.text, tok.text, tok.words, scope.fields, scope.lede)
+            return self.made(Term(self.prefix + tok.text, tok.text, tok.words, scope.fields, scope.lede))
         if tok.kind == "BAD":
             return self._broken(tok)
         if tok.kind == "(":
@@ -240,7 +243,7 @@ class _Parser:
             scoped = Scope(tuple(f for f in reach if ALL_FIELDS[f] == tok.text), base.lede)
         if not scoped.fields:
             self._note(f"{tok.text}: inside another field can never match", tok)
-        return Wrapper(self._primary(scoped, depth + 1), tok.text)
+        return self.made(Wrapper(self._primary(scoped, depth + 1), tok.text))
 
     def _list(self, tok: QToken, scope: Scope, depth: int) -> Node:
         name = tok.text
@@ -258,7 +261,7 @@ class _Parser:
             if not isinstance(item, str):
                 self._note(f"in list @{name}, item {n} {item!r}, column 1: list items must be text", tok)
                 return self._broken(tok)
-            parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped)
+            parser = _Parser(item, self.lists, sub, (*self.open_lists, name), self.unscoped, self.made)
             try:
                 items.append(parser.parse(scope, depth + 1))
             except QuerySyntaxError as exc:
@@ -274,19 +277,24 @@ class _Parser:
         if not items:
             self._note(f"list @{name} is empty", tok)
             return self._broken(tok)
-        child = items[0] if len(items) == 1 else Or(tuple(items))
-        return Wrapper(child, "@" + name, tuple(zip(items, self.lists[name], strict=True)))
+        child = items[0] if len(items) == 1 else self.made(Or(tuple(items)))
+        return self.made(Wrapper(child, "@" + name, tuple(zip(items, self.lists[name], strict=True))))
 
 
 def check_query(
-    text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS, lede: bool = False
+    text: str,
+    lists: Mapping[str, Sequence[str]],
+    *,
+    fields: Sequence[str] = FIELDS,
+    lede: bool = False,
+    made: Nodes | None = None,
 ) -> tuple[Query | None, tuple[QuerySyntaxError, ...]]:
     """Compile a query and report every mistake in it: (the query, ()) when it is good, else
     (None, each syntax error: those of single terms first, then those of the
     structure, each in the order found). Arguments as ``parse_query``'s."""
     named = tuple(i for i, name in enumerate(FIELDS) if name in fields)
     unscoped = Scope(_EVERYWHERE.fields, True) if lede else Scope(named, False)
-    parser = _Parser(text, lists, "", (), unscoped)
+    parser = _Parser(text, lists, "", (), unscoped, made)
     try:
         root = parser.parse(unscoped, 0)
     except QuerySyntaxError as exc:  # nested too deeply: nothing after it can be read
@@ -297,7 +305,12 @@ def check_query(
 
 
 def parse_query(
-    text: str, lists: Mapping[str, Sequence[str]], *, fields: Sequence[str] = FIELDS, lede: bool = False
+    text: str,
+    lists: Mapping[str, Sequence[str]],
+    *,
+    fields: Sequence[str] = FIELDS,
+    lede: bool = False,
+    made: Nodes | None = None,
 ) -> Query:
     """Compile a query. Raises QuerySyntaxError with a 1-based column into ``text`` (the first
     mistake found; ``check_query`` reports them all).
@@ -307,8 +320,9 @@ def parse_query(
     opening sentences: ``Document.lede_ends``), whatever ``fields`` says. ``title:``,
     ``summary:``, ``body:`` and ``lede:`` scopes can name any field regardless, and reach the
     whole field; ``source:``, ``author:``, ``url:`` and ``tag:`` read the feed's metadata, which
-    nothing else reads."""
-    query, errors = check_query(text, lists, fields=fields, lede=lede)
+    nothing else reads. Queries parsed with the same ``made`` share their equal nodes
+    (``bot.rules.shared``)."""
+    query, errors = check_query(text, lists, fields=fields, lede=lede, made=made)
     if query is None:
         raise errors[0]
     return query

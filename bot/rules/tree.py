@@ -49,6 +49,7 @@ _Key = tuple[int, int, int, int]
 
 
 class Node:
+    __slots__ = ()
     prec = PREC_UNARY
 
     def positional(self) -> bool:
@@ -81,7 +82,7 @@ def _wrap(node: Node, trace: Trace, outer: int) -> str:
     return f"({text})" if node.prec < outer else text
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Term(Node):
     label: str  # as written, with @list: prefixes
     written: str
@@ -126,7 +127,7 @@ def all_needs(needs: Iterable[Needs]) -> Needs:
     return tuple(sorted(merged, key=_selective)[:MAX_NEEDS])
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Or(Node):
     children: tuple[Node, ...]
     prec = PREC_OR
@@ -165,7 +166,7 @@ class Or(Node):
         return f"{text} OR …{hidden} more✗" if hidden else text
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class And(Or):
     prec = PREC_AND
 
@@ -190,7 +191,7 @@ class And(Or):
         return " AND ".join(_wrap(c, trace, PREC_AND + 1) for c in self.children)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Not(Node):
     child: Node
 
@@ -224,7 +225,7 @@ def _nearest(a: Occ, firsts: list[int], lasts: list[int], gap: int) -> list[int]
     return found
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Near(Node):
     left: Node
     right: Node
@@ -271,7 +272,7 @@ class Near(Node):
         return f"({left} NEAR/{self.gap} {right}){_mark(trace, self)}"
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, slots=True)
 class Wrapper(Node):
     """A field scope or an @list reference: same truth as ``child``, shown differently."""
 

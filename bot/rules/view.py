@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -213,17 +214,20 @@ def lede_words(toks: FieldTokens) -> int:
 
 class _Fields(Sequence[FieldTokens]):
     """A story's fields, each read on first use to its extent: first the keys (``keys``: all
-    the prefilter needs), then the spans (``fields[f]``: for the rules it picks)."""
+    the prefilter needs), then the spans (``fields[f]``: for the rules it picks). It refers to
+    its view weakly: a cycle would keep every word of a story until the cyclic collector runs
+    (with the daemon's thresholds, hundreds of stories' words, MBs, at the peak of a poll)."""
 
     def __init__(self, view: StoryView) -> None:
-        self._view = view
+        self._view: StoryView = weakref.proxy(view)
+        self._texts = view.texts
         self._toks: list[FieldTokens | None] = [None] * len(ALL_FIELDS)
         self._words: list[_Words | None] = [None] * len(ALL_FIELDS)
 
     def words(self, f: int) -> _Words:
         words = self._words[f]
         if words is None:
-            words = self._words[f] = _read(self._view.texts[f], self._view.limit(f))
+            words = self._words[f] = _read(self._texts[f], self._view.limit(f))
         return words
 
     def __len__(self) -> int:
@@ -238,7 +242,7 @@ class _Fields(Sequence[FieldTokens]):
             return [self[i] for i in range(len(ALL_FIELDS))[f]]
         toks = self._toks[f]
         if toks is None:
-            toks = self._toks[f] = _tokens(ALL_FIELDS[f], self._view.texts[f], self.words(f))
+            toks = self._toks[f] = _tokens(ALL_FIELDS[f], self._texts[f], self.words(f))
         return toks
 
 
@@ -246,7 +250,7 @@ class _Ledes(Sequence[int]):
     """``Document.lede_ends`` of the view, computed per field on first use (0 for the metadata)."""
 
     def __init__(self, view: StoryView) -> None:
-        self._view = view
+        self._view: StoryView = weakref.proxy(view)  # weakly, as _Fields does
         self._ends: dict[int, int] = {}
 
     def __len__(self) -> int:
