@@ -197,7 +197,7 @@ def measure(label: str, cmd: list[str], feeds: int, *, env: dict[str, str], stdo
     other = max(0.0, busy - cpu - me)
     # Not usage.ru_maxrss: Linux folds the parent's RSS at fork time into the child's ru_maxrss
     # (exec records the old mm's high-water mark), and this harness holds every feed body.
-    return Run(label, feeds, wall, cpu, hwm, proc.returncode, tree, other, tree_pss_mb=pss)
+    return Run(label, feeds, wall, cpu, hwm, proc.returncode, tree_rss_mb=tree, tree_pss_mb=pss, other_cpu=other)
 
 
 # --------------------------------------------------------------------------- the baseline child
