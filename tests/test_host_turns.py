@@ -4,20 +4,16 @@ store, which lists feeds in address order). Through a real poll over loopback so
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config.load import load_config
-from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, fetch_limits, host_turns, poll_feeds
-from bot.rules.match import compile_rules
-from bot.store.database import Store
+from bot.flow.pipeline import host_turns
 from bot.store.feeds import FeedState
 from tests.conftest import SEED_SUMMARY, SEED_TITLE, Item, minutes_ago, rss, write_rules
 from tests.support.feed_server import FeedServer, Request, Responder
+from tests.support.polling import poll_context, poll_once
 
 ANSWER_DELAY = 0.3  # long enough that a second request to a busy host cannot slip in first
 
@@ -36,23 +32,14 @@ def test_two_hosts_are_fetched_side_by_side_when_one_hosts_feeds_come_first(tmp_
         # "127.0.0.1" and "localhost" are two hosts to the fetcher; the store lists 127.0.0.1 first
         urls = [feeds.url(p) for p in paths] + [feeds.url(p).replace("127.0.0.1", "localhost") for p in paths]
         settings = "concurrency: 2\nper_host: 1"
-        config = load_config(write_rules(tmp_path / "rules.yaml", urls, settings))
-        store = Store(tmp_path / "state")
-        ctx = Context(config=config, ruleset=compile_rules(config.rules, config.lists, config.settings.default_channel),
-                      store=store)
-        store.sync_feeds(config.feeds, ctx.clock())
-
-        async def poll() -> None:
-            async with Fetcher(fetch_limits(config)) as fetcher:
-                await poll_feeds(ctx, fetcher, due_only=False)
-
-        asyncio.run(poll())
+        ctx = poll_context(write_rules(tmp_path / "rules.yaml", urls, settings), tmp_path / "state")
+        poll_once(ctx)
         arrivals = sorted(
             (request.time, request.headers["host"].split(":")[0])
             for path in paths
             for request in feeds.requests_for(path)
         )
-        store.close()
+        ctx.store.close()
     assert len(arrivals) == 6
     first_two = {host for _, host in arrivals[:2]}
     # in address order, the second slot would wait for 127.0.0.1's one connection while localhost idled

@@ -6,7 +6,6 @@ real poll (local HTTP server, a real store on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,15 +15,12 @@ import pytest
 from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
-from bot.config.load import load_config
 from bot.core.errors import FeedParseError
-from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.parse.feed import ParsedFeed, item_scan, parse_feed
-from bot.rules.match import compile_rules
 from bot.store.database import Store
 from tests.conftest import SEED_SUMMARY, SEED_TITLE, Item, minutes_ago, rss, write_rules
 from tests.support.feed_server import FeedServer
+from tests.support.polling import poll_context, poll_once
 
 URL = "https://news.example/feed"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -350,21 +346,14 @@ def test_the_scan_expands_no_entity_and_follows_no_reference() -> None:
 def poller(tmp_path: Path, store_url: str | None) -> Iterator[tuple[FeedServer, Store, Callable[[], None], str]]:
     with FeedServer() as feeds:
         feeds.set_feed("/tech.xml", rss([]))
-        config = load_config(write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")]))
-        store = Store(tmp_path / "state", store_url)
-        ctx = Context(config=config, ruleset=compile_rules(config.rules, config.lists, config.settings.default_channel),
-                      store=store)
-        store.sync_feeds(config.feeds, ctx.clock())
+        rules = write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")])
+        ctx = poll_context(rules, tmp_path / "state", store_url)
 
         def poll() -> None:
-            async def go() -> None:
-                async with Fetcher(fetch_limits(config)) as fetcher:
-                    await poll_feeds(ctx, fetcher, due_only=False)
+            poll_once(ctx)
 
-            asyncio.run(go())
-
-        yield feeds, store, poll, feeds.url("/tech.xml")
-        store.close()
+        yield feeds, ctx.store, poll, feeds.url("/tech.xml")
+        ctx.store.close()
 
 
 def alert_kinds(store: Store) -> list[str]:

@@ -4,20 +4,15 @@ real poll (local HTTP server, a real store on SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 
-from bot.config.load import load_config
-from bot.fetch.client import Fetcher
-from bot.flow.pipeline import Context, fetch_limits, poll_feeds
 from bot.parse.feed import parse_feed
-from bot.rules.match import compile_rules
-from bot.store.database import Store
 from tests.conftest import SEED_SUMMARY, SEED_TITLE, Item, minutes_ago, rss, write_rules
 from tests.support.feed_server import FeedServer
+from tests.support.polling import poll_context, poll_once
 
 URL = "https://news.example/feed"
 ITEMS = """
@@ -88,18 +83,12 @@ def test_a_poll_of_a_changed_document_skips_unchanged_items_and_still_sees_an_ed
     other = Item("Council meets on Tuesday", "Agenda.", link="https://news.example/council", published=minutes_ago(5))
     with FeedServer() as feeds:
         feeds.set_feed("/tech.xml", rss([seed, other]))
-        config = load_config(write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")]))
-        store = Store(tmp_path / "state", store_url)
-        ctx = Context(config=config, ruleset=compile_rules(config.rules, config.lists, config.settings.default_channel),
-                      store=store)
-        store.sync_feeds(config.feeds, ctx.clock())
+        rules = write_rules(tmp_path / "rules.yaml", [feeds.url("/tech.xml")])
+        ctx = poll_context(rules, tmp_path / "state", store_url)
+        store = ctx.store
 
         def poll() -> None:
-            async def go() -> None:
-                async with Fetcher(fetch_limits(config)) as fetcher:
-                    await poll_feeds(ctx, fetcher, due_only=False)
-
-            asyncio.run(go())
+            poll_once(ctx)
 
         poll()
         url = feeds.url("/tech.xml")
