@@ -293,6 +293,11 @@ NOT_FEEDS = [
         {},
         "not well-formed XML: mismatched tag at line 4",
     ),
+    (  # blank lines before the declaration are set aside, and the line is still the served one's
+        b'\n\n<?xml version="1.0"?>\n<rss version="2.0">\n<channel>\n<title>x</titl>\n',
+        {},
+        "not well-formed XML: mismatched tag at line 6",
+    ),
     (b'{"version": "https://jsonfeed.org/version/1.1", "items": [', {}, "JSON is malformed"),
     (b'{"title": "a JSON object but no feed"}', {}, "not a JSON Feed"),
     (b"[1, 2, 3]", {"Content-Type": "application/json"}, "not a JSON Feed"),
@@ -601,3 +606,22 @@ def test_canonical_link_is_idempotent(url: str) -> None:
     assert "#" not in once
     names = [piece.split("=")[0].lower() for piece in urlsplit(once).query.split("&")]
     assert not any(name.startswith("utm_") for name in names)
+
+
+LEADING = (
+    b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>T</title>'
+    b"<item><title>Police buy face scanners</title><link>https://news.example/1</link>"
+    b"<description>&lt;p&gt;Council vote&lt;/p&gt;</description></item></channel></rss>"
+)
+
+
+@pytest.mark.parametrize("lead", [b"\n", b"\r\n\r\n", b"  \t\n ", b"\xef\xbb\xbf\n"])
+def test_blank_lines_before_the_xml_declaration_read_as_a_well_formed_feed(lead: bytes) -> None:
+    # Many templates print a newline before "<?xml": feedparser's strict parser refuses that, and
+    # the lenient one read the same items under a warning that the feed was broken.
+    bom = b"\xef\xbb\xbf" if lead.startswith(b"\xef\xbb\xbf") else b""
+    plain = parse_feed(bom + LEADING, feed_url="https://news.example/rss", source="News")
+    led = parse_feed(lead + LEADING, feed_url="https://news.example/rss", source="News")
+    assert led.warnings == () == plain.warnings
+    assert led.stories == plain.stories
+    assert [s.summary for s in led.stories] == ["Council vote"]

@@ -96,7 +96,9 @@ def _parse_xml(
     body: bytes, feed_url: str, source: str, content_type: str, known: Mapping[str, str]
 ) -> ParsedFeed:
     warnings: list[str] = []
-    data, removed = strip_entity_declarations(body, content_type)
+    first = _declaration_first(body)
+    shift = body.count(b"\n") - first.count(b"\n")  # lines taken off the top: error positions add them back
+    data, removed = strip_entity_declarations(first, content_type)
     if removed:
         warnings.append("removed the document's inline DTD; its entity declarations are ignored")
     scan = item_scan(data, content_type)
@@ -115,9 +117,9 @@ def _parse_xml(
     stories, raw_hashes = changed_stories(items, unchanged, feed_url, source, warnings)
     problem = result.get("bozo_exception") if result.get("bozo") else None
     if not stories and not unchanged and (not result.get("version") or _is_syntax_error(problem)):
-        raise FeedParseError(_not_a_feed(data, content_type, problem))
+        raise FeedParseError(_not_a_feed(data, content_type, problem, shift))
     if problem is not None:
-        warnings.insert(0, _describe_problem(problem, data, recovered=bool(stories or unchanged)))
+        warnings.insert(0, _describe_problem(problem, data, bool(stories or unchanged), shift))
     feed = result.get("feed") or {}
     title = _detail_text(feed.get("title"), feed.get("title_detail"), TITLE_LIMIT) or None
     ttl = ttl_seconds(feed.get("ttl"), warnings)
@@ -252,21 +254,21 @@ def _is_syntax_error(problem: Any) -> bool:
     return problem is not None and hasattr(problem, "getLineNumber")
 
 
-def _not_a_feed(data: bytes, content_type: str, problem: Any) -> str:
+def _not_a_feed(data: bytes, content_type: str, problem: Any, shift: int = 0) -> str:
     head = data[:4096]
     if _HTML_PAGE.search(head) or content_type.split(";")[0].strip().lower() == "text/html":
         return "this URL returned an HTML page, not a feed"
     if _is_syntax_error(problem):
-        return "the document is not well-formed XML: " + _syntax_error_words(problem, data)
+        return "the document is not well-formed XML: " + _syntax_error_words(problem, data, shift)
     if problem is not None:
-        return f"the document is not a feed ({_describe_problem(problem, data, False)})"
+        return f"the document is not a feed ({_describe_problem(problem, data, False, shift)})"
     return "the document is XML but not an RSS or Atom feed"
 
 
-def _describe_problem(problem: Any, data: bytes, recovered: bool) -> str:
+def _describe_problem(problem: Any, data: bytes, recovered: bool, shift: int = 0) -> str:
     name = type(problem).__name__
     if _is_syntax_error(problem):
-        words = "the document is not well-formed XML (" + _syntax_error_words(problem, data)
+        words = "the document is not well-formed XML (" + _syntax_error_words(problem, data, shift)
         return words + ("); its items were recovered by a lenient parser" if recovered else ")")
     if name == "CharacterEncodingOverride":
         found = _ENCODING_OVERRIDE.search(str(problem))
@@ -278,11 +280,13 @@ def _describe_problem(problem: Any, data: bytes, recovered: bool) -> str:
     return str(problem) or name
 
 
-def _syntax_error_words(problem: Any, data: bytes) -> str:
+def _syntax_error_words(problem: Any, data: bytes, shift: int = 0) -> str:
     line = problem.getLineNumber()
     column = problem.getColumnNumber()
     if isinstance(line, int) and line > 1 and not _declares_xml(data):
         line -= 1  # feedparser put an XML declaration line in front of the document
+    if isinstance(line, int):
+        line += shift
     return f"{problem.getMessage()} at line {line}, column {column}"
 
 
@@ -292,6 +296,20 @@ def _declares_xml(data: bytes) -> bool:
         data.startswith("<?xml".encode(encoding))
         for encoding in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
     )
+
+
+def _declaration_first(body: bytes) -> bytes:
+    """The document without blank lines or spaces in front of its XML declaration (many
+    publishers' templates emit a newline first). XML allows nothing before the declaration, so
+    feedparser's strict parser refuses such a document, and the lenient parser it falls back to
+    reads the same items slower and under a warning about a feed that is fine. Only for
+    ASCII-compatible bytes (with or without a UTF-8 byte order mark)."""
+    bom = b"\xef\xbb\xbf" if body.startswith(b"\xef\xbb\xbf") else b""
+    rest = body[len(bom) :]
+    if rest[:1] not in (b" ", b"\t", b"\r", b"\n"):
+        return body
+    stripped = rest.lstrip(b" \t\r\n")
+    return bom + stripped if stripped.startswith(b"<?xml") else body
 
 
 def _strip_bom(body: bytes) -> bytes:
