@@ -97,7 +97,8 @@ def _parse_xml(
 ) -> ParsedFeed:
     warnings: list[str] = []
     first = _declaration_first(body)
-    shift = body.count(b"\n") - first.count(b"\n")  # lines taken off the top: error positions add them back
+    # lines taken off the top (error positions add them back); counted only when there were any
+    shift = 0 if first is body else body[: body.index(b"<?xml")].count(b"\n")
     data, removed = strip_entity_declarations(first, content_type)
     if removed:
         warnings.append("removed the document's inline DTD; its entity declarations are ignored")
