@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -39,17 +40,17 @@ def test_a_big_poll_moves_to_worker_processes_once_parsing_is_heavy() -> None:
         parser.begin_poll(10)
         for _ in range(PROCESS_SAMPLE):  # measured in the thread first
             parsed = parse_with(parser, FEED)
-        assert parser._executor is None
+        assert not parser.worker_pids
         parsed = parse_with(parser, FEED)
-        assert parser._executor is not None  # the worker pool was used
+        assert parser.worker_pids  # the worker pool was used
         assert parsed == parse_feed(FEED, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
         with pytest.raises(FeedParseError, match="HTML page"):
             parse_with(parser, b"<!doctype html><html><body>Not a feed</body></html>")
         parser.begin_poll(9)  # a small poll: a thread; the pool stays until a poll has not used it
-        assert parser._executor is not None
+        assert parser.worker_pids
         assert parse_with(parser, FEED) == parsed
         parser.begin_poll(9)
-        assert parser._executor is None
+        assert not parser.worker_pids
     finally:
         parser.close()
 
@@ -60,12 +61,12 @@ def test_quick_parses_stay_in_a_thread_and_a_huge_document_goes_to_a_worker() ->
         parser.begin_poll(1000)
         for _ in range(PROCESS_SAMPLE + 5):
             assert parse_with(parser, FEED).stories
-        assert parser._executor is None  # quick parses never pay for starting the workers
+        assert not parser.worker_pids  # quick parses never pay for starting the workers
         assert len(parser._recent) == PROCESS_SAMPLE and max(parser._recent) > 0  # but they were timed
         assert sorted(parser._recent)[PROCESS_SAMPLE // 2] < HEAVY_PARSE
         padded = FEED.replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
         assert parse_with(parser, padded).stories  # a huge document goes to a worker at once
-        assert parser._executor is not None
+        assert parser.worker_pids
     finally:
         parser.close()
 
@@ -75,7 +76,7 @@ def test_without_workers_parsing_stays_in_a_thread_whatever_the_poll_size() -> N
     parser.begin_poll(10_000)
     for _ in range(PROCESS_SAMPLE + 1):
         assert parse_with(parser, FEED).stories
-    assert parser._executor is None
+    assert not parser.worker_pids
 
 
 def documents(count: int) -> list[bytes]:
@@ -153,28 +154,102 @@ def test_a_huge_document_waits_for_a_worker_even_when_the_thread_is_idle() -> No
         parser.close()
 
 
-WORKER_MODULES = '''
-import sys
-from bot.cli.main import main  # as the ethics-bot console script does
-if __name__ == "__main__":
-    from bot.parse.runner import FeedParser
-    parser = FeedParser(workers=1, min_batch=1)
-    pool = parser._start()
-    assert pool is not None
-    print(" ".join(pool.submit(eval, "sorted(__import__('sys').modules)").result()))
-    parser.close()
-'''
-
-
-def test_a_worker_started_from_the_console_script_holds_no_command_line_modules(tmp_path: Path) -> None:
-    """A "spawn" worker imports the script that started the program again: the command line's
-    modules (the rules file reader, the store, the reports) would sit in its memory unused."""
-    script = tmp_path / "ethics-bot"
-    script.write_text(WORKER_MODULES)
+def test_a_worker_holds_the_parsing_modules_only() -> None:
+    """A worker is ``python -m bot.parse.worker``: the command line's modules (the rules file
+    reader, the store, the reports) and multiprocessing's would sit in its memory unused."""
+    code = "import sys, bot.parse.worker; print(' '.join(sorted(sys.modules)))"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     modules = set(done.stdout.split())
-    assert "bot.cli.main" in modules  # the script was imported again, as "spawn" does
-    assert not modules & {"yaml", "bot.config.load", "bot.store.database", "bot.cli.reports", "bot.cli.replay"}
+    assert "feedparser" in modules
+    assert not modules & {"yaml", "bot.cli.main", "bot.config.load", "bot.store.database", "multiprocessing", "httpx"}
+
+
+def children() -> dict[int, str]:
+    """This process's child processes and their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_worker_is_the_only_process_started_and_close_waits_for_it() -> None:
+    """No resource-tracker or other helper process beside the worker, and once ``close``
+    returns the worker has exited and been collected (its CPU time counts as the bot's)."""
+    parser = FeedParser(workers=1, min_batch=1, cpus=2)
+    padded = FEED.replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
+    before = set(children())
+    try:
+        parser.begin_poll(100)
+        assert parse_with(parser, padded).stories
+        (pid,) = parser.worker_pids
+        started = {p: cmd for p, cmd in children().items() if p not in before}
+        assert list(started) == [pid] and "bot.parse.worker" in started[pid]
+    finally:
+        parser.close()
+    assert not parser.worker_pids
+    assert pid not in children()  # exited and collected: no zombie left
+
+
+def test_a_worker_killed_mid_parse_fails_that_document_only_and_the_rest_are_parsed() -> None:
+    """The worker reads its parses in order: when it dies, the oldest unanswered one is the
+    document it was reading (a FeedParseError that says what happened, so the feed is retried
+    later), and the parses queued behind it go to a new worker."""
+    parser = FeedParser(workers=1, min_batch=1, cpus=2)
+    bodies = [
+        FEED.replace(b"a-1", b"big-%d" % n).replace(b"<channel>", b"<channel><!--" + b"x" * LARGE_BODY + b"-->")
+        for n in range(WORKER_QUEUE + 2)
+    ]
+
+    async def one(body: bytes) -> ParsedFeed | str:
+        try:
+            return await parser.parse(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
+        except FeedParseError as exc:
+            return str(exc)
+
+    async def go() -> list[ParsedFeed | str]:
+        tasks = [asyncio.create_task(one(body)) for body in bodies]
+        while not parser.worker_pids:
+            await asyncio.sleep(0)
+        (first,) = parser.worker_pids
+        os.kill(first, signal.SIGKILL)
+        results = list(await asyncio.gather(*tasks))
+        assert parser.worker_pids and parser.worker_pids != [first]  # a new worker took the rest
+        return results
+
+    try:
+        parser.begin_poll(100)
+        results = asyncio.run(go())
+    finally:
+        parser.close()
+    assert results[0] == "the parser process was killed by signal 9 (out of memory?) while reading this document"
+    assert results[1:] == [direct(body) for body in bodies[1:]]
+
+
+def test_where_a_worker_cannot_start_parsing_stays_in_the_thread(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # starts, exits 1 before it answers anything
+    parser = FeedParser(workers=1, min_batch=1, heavy_parse=0.0, cpus=2)
+    bodies = documents(PROCESS_SAMPLE + 10)
+    try:
+        parser.begin_poll(100)
+        poll_with(parser, bodies[:PROCESS_SAMPLE])  # measured in the thread first: heavy
+        assert poll_with(parser, bodies) == [direct(body) for body in bodies]
+        tried = parser.taken["worker"]
+        assert 1 <= tried <= WORKER_QUEUE
+        assert parser.workers == 0 and not parser.worker_pids
+        parser.begin_poll(100)
+        assert poll_with(parser, bodies) == [direct(body) for body in bodies]
+        assert parser.taken["worker"] == tried  # not tried again
+        said = [r for r in caplog.records if r.getMessage() == "parse_workers_unavailable"]
+        assert len(said) == 1  # said once
+    finally:
+        parser.close()

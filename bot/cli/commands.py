@@ -58,6 +58,7 @@ async def _once(args: argparse.Namespace, config: Config, ruleset: RuleSet, env:
     notifier = make_notifier(os.environ)
     async with Fetcher(fetch_limits(config)) as fetcher:
         outcomes = await poll_feeds(ctx, fetcher, due_only=False)
+    ctx.parser.close()  # the parser process's memory is not needed for the delivery
     failed = [o for o in outcomes if not o.ok]
     event(
         log,

@@ -25,9 +25,8 @@ from bot.core.errors import BotError, ConfigError, StoreError
 from bot.core.settings import POLL_TICK, RULES_FILE, STATE_DIR, Environment, health_limit
 from bot.observe.logs import configure_logging
 
-# Only light modules at the top: a parser worker process (started with "spawn") imports this module
-# again when the program was started as the ``ethics-bot`` script, so each command imports what
-# it needs when it runs (tests/test_pipeline_parser.py checks what a worker holds).
+# Only light modules at the top: each command imports what it needs when it runs, so that a
+# command that reads the state only (status, health) starts in a moment.
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -276,6 +276,7 @@ class Daemon:
                 with suppress(asyncio.CancelledError):
                     await asyncio.gather(*late, return_exceptions=True)
         leave(self.ctx)  # the others need not wait for this replica's leases to expire
+        self.ctx.parser.close()
         if server:
             server.stop()
         self.ctx.store.close()

@@ -1,29 +1,37 @@
-"""Where feed documents are parsed: in a thread, or in worker processes when parsing is heavy.
+"""Where feed documents are parsed: in a thread, or in a worker process when parsing is heavy.
 
 What it does: ``FeedParser.parse`` runs ``bot.parse.feed.parse_feed`` off the event loop, one
-parse at a time in one thread, and decides, poll by poll, whether a worker process does it
-instead (see the class). What it does not do: parse (parse/feed.py), fetch, or know about feeds
-beyond the bytes it is handed.
+parse at a time in one thread, and decides, poll by poll, whether a worker process
+(``bot.parse.worker``) does it instead (see the class). What it does not do: parse
+(parse/feed.py), fetch, or know about feeds beyond the bytes it is handed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import functools
+import itertools
 import logging
-import multiprocessing
 import os
-import signal
+import pickle  # the answers of this bot's own worker process, through its own pipe
 import statistics
+import subprocess
+import sys
 import time
+import weakref
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
+import bot
+from bot.core.errors import FeedParseError
 from bot.observe.logs import event, get_logger
 from bot.parse.feed import ParsedFeed, parse_feed
 from bot.parse.memory import trim, tune_malloc
+from bot.parse.worker import FRAME, TRIM_AFTER, frame
 
 log = get_logger("parse_runner")
 
@@ -40,7 +48,8 @@ LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from t
 # for this process (which hands over and collects parses between its other work); the other
 # parses wait here, where this process's own thread may take them (see FeedParser).
 WORKER_QUEUE = 2
-TRIM_AFTER = 128 * 1024  # after parsing a document this big, free memory goes back to the system
+PIPE_SIZE = 1024 * 1024  # the pipes to a worker hold this much (where Linux allows), so a body goes in one write
+WORKER_EXIT_WAIT = 10.0  # seconds a stopping worker may take to finish its parse before it is killed
 
 
 def usable_cpus() -> int:
@@ -48,11 +57,6 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # pragma: no cover - not Linux
         return os.cpu_count() or 1
-
-
-def _worker_started() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # workers ignore Ctrl-C: the daemon stops them itself
-    tune_malloc()
 
 
 def _parse(
@@ -71,6 +75,186 @@ def default_workers() -> int:
     return 1 if usable_cpus() > 1 else 0
 
 
+class WorkerStartError(Exception):
+    """A worker process ended before it answered anything, with an error of its own (it could
+    not start: a broken installation, no memory): parsing stays in this process."""
+
+
+class WorkerDied(FeedParseError):
+    """The worker process ended while it read this document (killed, out of memory, a crash)."""
+
+
+class _Retry(Exception):
+    """The worker ended before this parse began: another worker takes it."""
+
+
+class _Worker:
+    """One worker process (``bot.parse.worker``), the pipes to it, and the parses it was sent.
+
+    The pipes are non-blocking and read and written by the event loop itself (``add_reader``,
+    ``add_writer``), so that no thread of this process stands between the loop and the worker.
+    The worker answers in the order it was asked: when it ends (killed, out of memory, a crash
+    in C code) the oldest unanswered parse is the one it was reading, and fails with a
+    ``FeedParseError`` that says so; the others had not begun, and are parsed again elsewhere.
+    """
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdin is not None and proc.stdout is not None
+        self.proc = proc
+        self.pending: dict[int, asyncio.Future[ParsedFeed]] = {}
+        self.answered = 0
+        self._send, self._receive = proc.stdin.fileno(), proc.stdout.fileno()
+        self._inbox = bytearray()
+        self._outbox = bytearray()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        for fd in (self._send, self._receive):
+            os.set_blocking(fd, False)
+            with contextlib.suppress(OSError, AttributeError):  # a bigger pipe: optional (Linux)
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+
+    @classmethod
+    def start(cls) -> _Worker:
+        here = str(Path(bot.__file__).resolve().parents[1])  # this bot's code, wherever it is installed
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": here + (os.pathsep + path if path else "")}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.parse.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # a Ctrl-C in the terminal is for the bot, which stops its worker
+        )
+        return cls(proc)
+
+    def submit(self, job: int, request: bytes) -> asyncio.Future[ParsedFeed]:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a new event loop (tests run several): answers come to this one
+            self._detach()
+            self._loop = loop
+            loop.add_reader(self._receive, self._readable)
+        future: asyncio.Future[ParsedFeed] = loop.create_future()
+        self.pending[job] = future
+        self._outbox += request
+        self._writable()
+        return future
+
+    def _writable(self) -> None:
+        try:
+            written = os.write(self._send, self._outbox)
+        except BlockingIOError:
+            written = 0
+        except OSError:  # the worker has ended: _readable sees it, and says so
+            self._outbox.clear()
+            written = 0
+        del self._outbox[:written]
+        assert self._loop is not None
+        if self._outbox:
+            self._loop.add_writer(self._send, self._writable)
+        else:
+            self._loop.remove_writer(self._send)
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self._receive, PIPE_SIZE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._ended()
+            return
+        inbox = self._inbox
+        inbox += data
+        while len(inbox) >= FRAME.size:
+            size = FRAME.unpack_from(inbox)[0]
+            if len(inbox) < FRAME.size + size:
+                break
+            job, ok, value = pickle.loads(inbox[FRAME.size : FRAME.size + size])
+            del inbox[: FRAME.size + size]
+            self.answered += 1
+            future = self.pending.pop(job, None)
+            if future is not None and not future.done():
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
+
+    def _ended(self) -> None:
+        """The worker closed its answers: it has exited, or is about to."""
+        self._detach()
+        try:
+            code = self.proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            code = None
+        waiting, self.pending = list(self.pending.values()), {}
+        if not waiting:
+            return
+        if not self.answered and code is not None and code > 0:
+            failure: Exception = WorkerStartError(f"the parser process could not start (exit code {code})")
+            for future in waiting:
+                _fail(future, failure)
+            return
+        _fail(waiting[0], WorkerDied(f"the parser process {_ending(code)} while reading this document"))
+        for future in waiting[1:]:
+            _fail(future, _Retry())
+
+    def _detach(self) -> None:
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._receive)
+            self._loop.remove_writer(self._send)
+        self._loop = None
+
+    def stop(self) -> None:
+        """Close the pipes: the worker finishes its parse, if any, and exits (``reap`` waits)."""
+        self._detach()
+        for future in self.pending.values():
+            _fail(future, FeedParseError("the bot stopped its parser process before it read this document"))
+        self.pending = {}
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def _fail(future: asyncio.Future[ParsedFeed], error: BaseException) -> None:
+    if not future.done():
+        future.set_exception(error)
+
+
+def _ending(code: int | None) -> str:
+    if code is None:
+        return "stopped answering"
+    if code < 0:
+        hint = " (out of memory?)" if code == -9 else ""
+        return f"was killed by signal {-code}{hint}"
+    return f"exited (code {code})"
+
+
+def _reap(procs: list[subprocess.Popen[bytes]], wait: bool) -> None:
+    """Wait for stopped workers to exit (``wait``), or collect those that have; kill a worker
+    that does not exit in time. Keeps, in ``procs``, the ones still running."""
+    running = []
+    for proc in procs:
+        if wait:
+            try:
+                proc.wait(timeout=WORKER_EXIT_WAIT)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        elif proc.poll() is None:
+            running.append(proc)
+    procs[:] = running
+
+
+def _stop_all(workers: list[_Worker], stopping: list[subprocess.Popen[bytes]]) -> None:
+    """At exit: stop the workers and wait for them (their CPU time then counts as this process's)."""
+    for worker in workers:
+        worker.stop()
+        stopping.append(worker.proc)
+    workers.clear()
+    _reap(stopping, wait=True)
+
+
 class FeedParser:
     """Runs ``parse_feed`` off the event loop: in a thread, or in worker processes when a poll's
     parsing is heavy.
@@ -82,24 +266,25 @@ class FeedParser:
     document's parse in memory. A thread that parses for long (feedparser on big or unusual
     documents) makes the event loop wait at every system call, so, in a poll of at least
     ``min_batch`` feeds with ``workers`` > 0 (by default one worker where there is a second CPU),
-    parses move to a pool of ``workers`` worker processes (started with "spawn", so no thread of
-    this process is ever forked, and their CPU time is accounted to this process) once the
-    median of the thread's last ``PROCESS_SAMPLE`` parses in that poll reaches ``heavy_parse``
-    CPU-seconds, and a document of ``LARGE_BODY`` bytes or more goes there from the start. One
-    worker, not one per CPU: the event loop's own work (fetching, matching, storing) needs the
-    other CPU, and every worker holds its own copy of the parsing libraries and of the biggest
-    document it has parsed (peak memory counts them all).
+    parses move to ``workers`` worker processes (``bot.parse.worker``, started with
+    ``subprocess``: no thread of this process is forked, and their CPU time is accounted to this
+    process) once the median of the thread's last ``PROCESS_SAMPLE`` parses in that poll reaches
+    ``heavy_parse`` CPU-seconds, and a document of ``LARGE_BODY`` bytes or more goes there from
+    the start. One worker, not one per CPU: the event loop's own work (fetching, matching,
+    storing) needs the other CPU, and every worker holds its own copy of the parsing libraries
+    and of the biggest document it has parsed (peak memory counts them all).
     The workers are handed ``WORKER_QUEUE`` parses each at a time; while they have that many and
     the event loop's process has a CPU besides theirs (``cpus`` > ``workers``), this process's
     thread takes the next waiting parse when it is idle (never a ``LARGE_BODY`` document), so
     that the thread, not only the workers, parses when the workers are behind: in a big cold
     poll the event loop's own work leaves most of its CPU free. On one CPU the thread leaves the
     workers' parses to them.
-    The pool stays up while polls keep using it and is shut down at the start of a poll that
+    The workers stay up while polls keep using them and are stopped at the start of a poll that
     follows one that did not, so a daemon whose ticks check a few feeds holds no extra
-    processes. A worker that dies (out of memory, a crash in C code) fails the parses in
-    flight; the next parse starts a new pool. Where worker processes cannot be made (no working
-    ``/dev/shm``), parsing stays in a thread.
+    processes; ``close`` stops them (and, failing that, the end of the program). A worker that
+    dies (out of memory, a crash in C code) fails the parse it was reading with a
+    ``FeedParseError`` that says so; the parses waiting behind it go to a new worker. Where a
+    worker process cannot be started, parsing stays in a thread.
     """
 
     def __init__(
@@ -117,12 +302,20 @@ class FeedParser:
         self._eligible = False  # this poll may use worker processes
         self._pool_used = False  # this poll has used them
         self._recent: deque[float] = deque(maxlen=PROCESS_SAMPLE)  # CPU-seconds of recent thread parses
-        self._executor: ProcessPoolExecutor | None = None
+        self._pool: list[_Worker] = []  # the running worker processes
+        self._stopping: list[subprocess.Popen[bytes]] = []  # stopped workers not yet known to have exited
+        self._jobs = itertools.count()
         self._thread: ThreadPoolExecutor | None = None  # parses in this process, one at a time
         self._thread_busy = 0  # parses handed to the thread and not finished
         self._pool_busy = 0  # parses handed to the worker processes and not finished
         self._waiters: list[asyncio.Future[None]] = []  # parses waiting for a worker or the thread
         self.taken: Counter[str] = Counter()  # how many parses ran where: "thread", "worker"
+        weakref.finalize(self, _stop_all, self._pool, self._stopping)
+
+    @property
+    def worker_pids(self) -> list[int]:
+        """The process ids of the running workers (none until a poll's parsing is heavy)."""
+        return [worker.proc.pid for worker in self._pool]
 
     def begin_poll(self, feeds: int) -> None:
         """Say how many feeds the coming poll checks: a small poll parses in a thread only."""
@@ -131,6 +324,7 @@ class FeedParser:
             self.close(wait=False)
         self._pool_used = False
         self._recent.clear()
+        _reap(self._stopping, wait=False)
 
     async def parse(
         self,
@@ -149,15 +343,13 @@ class FeedParser:
         heavy = len(body) >= LARGE_BODY or (
             len(recent) == PROCESS_SAMPLE and statistics.median(recent) >= self.heavy_parse
         )
-        pool = (self._executor or self._start()) if self._eligible and heavy else None
-        if pool is None:
+        if not (self._eligible and heavy and (self._pool or self._start())):
             return await self._in_thread(call)
         while self._pool_busy >= WORKER_QUEUE * self.workers:  # the workers have enough to do
             if self._may_help(len(body)):
                 return await self._in_thread(call)
             await self._something_done()
-        pool = self._executor or self._start()  # a new pool if the last one broke meanwhile
-        return await (self._in_thread(call) if pool is None else self._in_workers(pool, call))
+        return await self._in_workers(call)
 
     def _may_help(self, size: int) -> bool:
         """Whether this process's thread may take a parse while the workers are all busy: the
@@ -176,20 +368,38 @@ class FeedParser:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _in_workers(self, pool: ProcessPoolExecutor, call: Callable[[], ParsedFeed]) -> ParsedFeed:
+    async def _in_workers(self, call: functools.partial[ParsedFeed]) -> ParsedFeed:
         self._pool_used = True
         self._pool_busy += 1
         self.taken["worker"] += 1
+        kw = call.keywords
+        request = (call.args[0], kw["feed_url"], kw["source"], kw["headers"], kw["known"])
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, call)
-        except BrokenProcessPool:
-            if self._executor is pool:
-                self._executor = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            raise
+            while True:
+                if not (self._pool or self._start()):  # workers cannot start here: the thread parses
+                    return await self._in_thread(call)
+                worker = min(self._pool, key=lambda w: len(w.pending))
+                job = next(self._jobs)
+                try:
+                    return await worker.submit(job, frame((job, *request)))
+                except _Retry:  # the worker ended before this parse began
+                    self._forget(worker)
+                except WorkerDied:
+                    self._forget(worker)
+                    raise
+                except WorkerStartError as exc:
+                    self._forget(worker)
+                    self._unavailable(str(exc))
         finally:
             self._pool_busy -= 1
             self._done()
+
+    def _forget(self, worker: _Worker) -> None:
+        """A worker that ended: out of the pool (every parse it failed calls this; once is enough)."""
+        if worker in self._pool:
+            self._pool.remove(worker)
+            worker.stop()
+            self._stopping.append(worker.proc)
 
     async def _in_thread(self, call: Callable[[], ParsedFeed]) -> ParsedFeed:
         if self._thread is None:
@@ -209,22 +419,29 @@ class FeedParser:
         finally:
             self._recent.append(time.thread_time() - started)  # deque.append is thread-safe
 
-    def _start(self) -> ProcessPoolExecutor | None:
+    def _start(self) -> list[_Worker]:
+        """Start the workers (none where a process cannot be started: parsing stays in a thread)."""
         try:
-            self._executor = ProcessPoolExecutor(
-                self.workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_started,
-            )
-        except (OSError, ImportError, NotImplementedError) as exc:  # no working sem_open (/dev/shm)
-            event(log, "parse_workers_unavailable", logging.WARNING, error=str(exc), action="parsing in a thread")
-            self.workers = 0
-            return None
+            while len(self._pool) < self.workers:
+                self._pool.append(_Worker.start())
+        except OSError as exc:
+            self._unavailable(str(exc))
+            return []
         event(log, "parse_workers_started", workers=self.workers)
-        return self._executor
+        return self._pool
+
+    def _unavailable(self, error: str) -> None:
+        if not self.workers:  # said already
+            return
+        event(log, "parse_workers_unavailable", logging.WARNING, error=error, action="parsing in a thread")
+        self.workers = 0
+        self.close(wait=False)
 
     def close(self, *, wait: bool = True) -> None:
-        """Stop the worker processes (``begin_poll`` calls it when a poll did not use them)."""
-        pool, self._executor = self._executor, None
-        if pool is not None:
-            pool.shutdown(wait=wait, cancel_futures=True)
+        """Stop the worker processes (``begin_poll`` does when a poll did not use them); with
+        ``wait``, until they have exited."""
+        for worker in self._pool:
+            worker.stop()
+            self._stopping.append(worker.proc)
+        self._pool.clear()
+        _reap(self._stopping, wait)
