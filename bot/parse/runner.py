@@ -44,10 +44,14 @@ PROCESS_BATCH = 50  # only a poll of at least this many feeds may parse in worke
 HEAVY_PARSE = 0.004
 PROCESS_SAMPLE = 20
 LARGE_BODY = 512 * 1024  # a document this big parses in a worker process from the start
-# Parses handed to each worker at a time: one parsing, one waiting, so that a worker never waits
-# for this process (which hands over and collects parses between its other work); the other
+# Parses handed to each worker at a time, and the bytes of their documents: enough that a worker
+# always has the next document in hand while this process is busy with other work (its event
+# loop hands parses over and collects them between fetching, matching and storing, sometimes
+# tens of milliseconds apart). With 2, a real cold poll's worker sat idle a third of the time
+# (BENCHMARKS.md); the bytes bound the memory the queue holds when documents are big. The other
 # parses wait here, where this process's own thread may take them (see FeedParser).
-WORKER_QUEUE = 2
+WORKER_QUEUE = 16
+WORKER_QUEUE_BYTES = 4 * 1024 * 1024
 PIPE_SIZE = 1024 * 1024  # the pipes to a worker hold this much (where Linux allows), so a body goes in one write
 WORKER_EXIT_WAIT = 10.0  # seconds a stopping worker may take to finish its parse before it is killed
 
@@ -273,12 +277,11 @@ class FeedParser:
     the start. One worker, not one per CPU: the event loop's own work (fetching, matching,
     storing) needs the other CPU, and every worker holds its own copy of the parsing libraries
     and of the biggest document it has parsed (peak memory counts them all).
-    The workers are handed ``WORKER_QUEUE`` parses each at a time; while they have that many and
-    the event loop's process has a CPU besides theirs (``cpus`` > ``workers``), this process's
-    thread takes the next waiting parse when it is idle (never a ``LARGE_BODY`` document), so
-    that the thread, not only the workers, parses when the workers are behind: in a big cold
-    poll the event loop's own work leaves most of its CPU free. On one CPU the thread leaves the
-    workers' parses to them.
+    The workers are handed ``WORKER_QUEUE`` parses (``WORKER_QUEUE_BYTES`` of documents) each at
+    a time; while they have that many and the event loop's process has a CPU besides theirs
+    (``cpus`` > ``workers``), this process's thread takes the next waiting parse when it is idle
+    (never a ``LARGE_BODY`` document), so that the thread, not only the workers, parses when the
+    workers are behind. On one CPU the thread leaves the workers' parses to them.
     The workers stay up while polls keep using them and are stopped at the start of a poll that
     follows one that did not, so a daemon whose ticks check a few feeds holds no extra
     processes; ``close`` stops them (and, failing that, the end of the program). A worker that
@@ -308,6 +311,7 @@ class FeedParser:
         self._thread: ThreadPoolExecutor | None = None  # parses in this process, one at a time
         self._thread_busy = 0  # parses handed to the thread and not finished
         self._pool_busy = 0  # parses handed to the worker processes and not finished
+        self._pool_bytes = 0  # the bytes of their documents
         self._waiters: list[asyncio.Future[None]] = []  # parses waiting for a worker or the thread
         self.taken: Counter[str] = Counter()  # how many parses ran where: "thread", "worker"
         weakref.finalize(self, _stop_all, self._pool, self._stopping)
@@ -345,11 +349,18 @@ class FeedParser:
         )
         if not (self._eligible and heavy and (self._pool or self._start())):
             return await self._in_thread(call)
-        while self._pool_busy >= WORKER_QUEUE * self.workers:  # the workers have enough to do
-            if self._may_help(len(body)):
+        while self._workers_full(len(body)):  # the workers have enough to do
+            if not self.workers or self._may_help(len(body)):  # (none: they could not start)
                 return await self._in_thread(call)
             await self._something_done()
         return await self._in_workers(call)
+
+    def _workers_full(self, size: int) -> bool:
+        """Whether the workers have as many parses as they are handed at a time (or as many
+        bytes: a document is handed to a worker that has none, however big)."""
+        if self._pool_busy >= WORKER_QUEUE * self.workers:
+            return True
+        return self._pool_busy > 0 and self._pool_bytes + size > WORKER_QUEUE_BYTES * self.workers
 
     def _may_help(self, size: int) -> bool:
         """Whether this process's thread may take a parse while the workers are all busy: the
@@ -371,6 +382,7 @@ class FeedParser:
     async def _in_workers(self, call: functools.partial[ParsedFeed]) -> ParsedFeed:
         self._pool_used = True
         self._pool_busy += 1
+        self._pool_bytes += len(call.args[0])
         self.taken["worker"] += 1
         kw = call.keywords
         request = (call.args[0], kw["feed_url"], kw["source"], kw["headers"], kw["known"])
@@ -392,6 +404,7 @@ class FeedParser:
                     self._unavailable(str(exc))
         finally:
             self._pool_busy -= 1
+            self._pool_bytes -= len(call.args[0])
             self._done()
 
     def _forget(self, worker: _Worker) -> None:
