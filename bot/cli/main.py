@@ -11,6 +11,7 @@ runtime failure, 2 invalid configuration or usage.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import signal
@@ -20,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot import __version__
-from bot.core.collector import settle_garbage_collector
 from bot.core.errors import BotError, ConfigError, StoreError
 from bot.core.settings import POLL_TICK, RULES_FILE, STATE_DIR, Environment, health_limit
 from bot.observe.logs import configure_logging
@@ -183,13 +183,28 @@ def cmd_health(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def _settle_garbage_collector() -> None:
+    """Keep the cyclic garbage collector from re-scanning what the imports made.
+
+    A poll allocates many short-lived objects (HTTP requests, responses, stories), each of which
+    counts towards a collection of the youngest generation, and every so often a full scan of
+    everything alive, most of it modules and classes that live as long as the process. Moving
+    those to the permanent generation (gc.freeze) and collecting the youngest generation every
+    20,000 allocations rather than 700 cut a 1,000-feed poll's CPU by ~7-9% (paired runs of
+    bench/bench_poll.py's setup, 8 of 8 no worse). Reference counting still frees everything
+    that is not in a cycle at once; only cyclic garbage waits a little longer.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def _heavy(name: str) -> Callable[[argparse.Namespace], int]:
     """A command from bot.cli.commands, imported only when it runs."""
 
     def command(args: argparse.Namespace) -> int:
         from bot.cli import commands
         fn: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{name}")
-        settle_garbage_collector()
+        _settle_garbage_collector()
         return fn(args)
 
     return command

@@ -25,7 +25,6 @@ import struct
 import sys
 from typing import IO, Any
 
-from bot.core.collector import settle_garbage_collector
 from bot.parse.feed import parse_feed
 from bot.parse.memory import trim, tune_malloc
 
@@ -74,7 +73,6 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> int:
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the bot stops its worker itself
     tune_malloc()
-    settle_garbage_collector()
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print() must not corrupt the answers
     sys.stdout = sys.stderr
