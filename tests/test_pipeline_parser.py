@@ -93,16 +93,18 @@ def documents(count: int) -> list[bytes]:
     return docs
 
 
+async def parse_or_words(parser: FeedParser, body: bytes) -> ParsedFeed | str:
+    """The ParsedFeed, or the words of the FeedParseError."""
+    try:
+        return await parser.parse(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
+    except FeedParseError as exc:
+        return str(exc)
+
+
 def poll_with(parser: FeedParser, bodies: list[bytes]) -> list[ParsedFeed | str]:
     """Every body parsed at once, as a poll's feeds are: each ParsedFeed, or the error's words."""
-    async def one(body: bytes) -> ParsedFeed | str:
-        try:
-            return await parser.parse(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
-        except FeedParseError as exc:
-            return str(exc)
-
     async def go() -> list[ParsedFeed | str]:
-        return list(await asyncio.gather(*(one(body) for body in bodies)))
+        return list(await asyncio.gather(*(parse_or_words(parser, body) for body in bodies)))
 
     return asyncio.run(go())
 
@@ -208,14 +210,8 @@ def test_a_worker_killed_mid_parse_fails_that_document_only_and_the_rest_are_par
         for n in range(WORKER_QUEUE + 2)
     ]
 
-    async def one(body: bytes) -> ParsedFeed | str:
-        try:
-            return await parser.parse(body, feed_url="https://example.org/feed", source="Example", headers=HEADERS)
-        except FeedParseError as exc:
-            return str(exc)
-
     async def go() -> list[ParsedFeed | str]:
-        tasks = [asyncio.create_task(one(body)) for body in bodies]
+        tasks = [asyncio.create_task(parse_or_words(parser, body)) for body in bodies]
         while not parser.worker_pids:
             await asyncio.sleep(0)
         (first,) = parser.worker_pids
