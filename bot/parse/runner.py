@@ -209,7 +209,7 @@ class _Worker:
         self._loop = None
 
     def stop(self) -> None:
-        """Close the pipes: the worker finishes its parse, if any, and exits (``reap`` waits)."""
+        """Close the pipes: the worker finishes its parse, if any, and exits (``_reap`` waits)."""
         self._detach()
         for future in self.pending.values():
             _fail(future, FeedParseError("the bot stopped its parser process before it read this document"))
@@ -434,6 +434,8 @@ class FeedParser:
 
     def _start(self) -> list[_Worker]:
         """Start the workers (none where a process cannot be started: parsing stays in a thread)."""
+        if not self.workers:  # none to start, or they could not start
+            return []
         try:
             while len(self._pool) < self.workers:
                 self._pool.append(_Worker.start())
