@@ -25,6 +25,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import bot
 from bot.core.errors import FeedParseError
@@ -340,8 +341,9 @@ class FeedParser:
         known: Mapping[str, str] | None = None,
     ) -> ParsedFeed:
         """``parse_feed`` off the event loop (``known``: see there)."""
+        request = (body, feed_url, source, dict(headers), known or None)  # what a worker is sent
         call = functools.partial(
-            _parse, body, feed_url=feed_url, source=source, headers=dict(headers), known=known or None
+            _parse, body, feed_url=feed_url, source=source, headers=request[3], known=request[4]
         )
         recent = self._recent
         heavy = len(body) >= LARGE_BODY or (
@@ -353,7 +355,7 @@ class FeedParser:
             if not self.workers or self._may_help(len(body)):  # (none: they could not start)
                 return await self._in_thread(call)
             await self._something_done()
-        return await self._in_workers(call)
+        return await self._in_workers(request, call)
 
     def _workers_full(self, size: int) -> bool:
         """Whether the workers have as many parses as they are handed at a time (or as many
@@ -379,13 +381,13 @@ class FeedParser:
             if not waiter.done():
                 waiter.set_result(None)
 
-    async def _in_workers(self, call: functools.partial[ParsedFeed]) -> ParsedFeed:
+    async def _in_workers(self, request: tuple[Any, ...], call: Callable[[], ParsedFeed]) -> ParsedFeed:
+        """``request`` in a worker (``call`` in the thread where no worker can start)."""
+        size = len(request[0])
         self._pool_used = True
         self._pool_busy += 1
-        self._pool_bytes += len(call.args[0])
+        self._pool_bytes += size
         self.taken["worker"] += 1
-        kw = call.keywords
-        request = (call.args[0], kw["feed_url"], kw["source"], kw["headers"], kw["known"])
         try:
             while True:
                 if not (self._pool or self._start()):  # workers cannot start here: the thread parses
@@ -404,7 +406,7 @@ class FeedParser:
                     self._unavailable(str(exc))
         finally:
             self._pool_busy -= 1
-            self._pool_bytes -= len(call.args[0])
+            self._pool_bytes -= size
             self._done()
 
     def _forget(self, worker: _Worker) -> None:
